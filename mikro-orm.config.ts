@@ -1,0 +1,50 @@
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Options } from '@mikro-orm/core';
+import { Migrator } from '@mikro-orm/migrations';
+import { parseDatabaseUrl } from './src/database/database-url';
+import { driverOptions } from './src/database/drivers';
+import { PROJECT_ROOT } from './src/database/project-root';
+import { Post } from './src/posts/entities/post.entity';
+import { User } from './src/users/entities/user.entity';
+
+/**
+ * The one ORM configuration, used by the app (through `DatabaseModule`), by the MikroORM CLI
+ * (through the default export below) and by the tests.
+ *
+ * @param databaseUrl `DATABASE_URL`; unset means the SQLite file `app.db` in the project root.
+ * @param overrides   options layered on top, e.g. a logger or `debug` in a test.
+ */
+export function createOrmConfig(
+  databaseUrl: string | undefined = process.env.DATABASE_URL,
+  overrides: Partial<Options> = {},
+): Options {
+  return {
+    ...driverOptions(parseDatabaseUrl(databaseUrl, PROJECT_ROOT)),
+    entities: [User, Post],
+    extensions: [Migrator],
+    // Dates are written and read as UTC whatever the server's time zone.
+    forceUtcTimezone: true,
+    migrations: {
+      path: join(PROJECT_ROOT, 'dist', 'migrations'),
+      pathTs: join(PROJECT_ROOT, 'migrations'),
+      glob: '!(*.d).{js,ts}',
+      // No snapshot file: `migration:check` and `migration:create` compare the entities with
+      // the schema the migrations actually built in the database DATABASE_URL names.
+      snapshot: false,
+      transactional: true,
+      allOrNothing: true,
+      emit: 'ts',
+    },
+    ...overrides,
+  };
+}
+
+/** For the MikroORM CLI, which reads `.env` only for its own MIKRO_ORM_* variables. */
+export default function cliConfig(): Options {
+  const envFile = join(PROJECT_ROOT, '.env');
+  if (existsSync(envFile)) {
+    process.loadEnvFile(envFile);
+  }
+  return createOrmConfig();
+}

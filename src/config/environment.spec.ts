@@ -1,0 +1,26 @@
+import { EnvironmentError, validateEnvironment } from './environment';
+import { DatabaseUrlError } from '../database/database-url';
+
+describe('validateEnvironment', () => {
+  it('defaults PORT to 3000 and leaves DATABASE_URL unset', () => {
+    expect(validateEnvironment({})).toMatchObject({ PORT: 3000, DATABASE_URL: undefined });
+  });
+
+  it('reads PORT as a number and keeps DATABASE_URL', () => {
+    expect(validateEnvironment({ PORT: '8080', DATABASE_URL: 'sqlite:///x.db' })).toMatchObject({
+      PORT: 8080,
+      DATABASE_URL: 'sqlite:///x.db',
+    });
+  });
+
+  it.each(['abc', '70000', '-1', '3.5'])('rejects PORT=%s in one line naming it', (port) => {
+    expect(() => validateEnvironment({ PORT: port })).toThrow(EnvironmentError);
+    expect(() => validateEnvironment({ PORT: port })).toThrow(
+      new RegExp(`^Invalid environment: PORT=${port.replace('.', '\\.')}: [^\\n]+$`),
+    );
+  });
+
+  it('rejects an unsupported DATABASE_URL', () => {
+    expect(() => validateEnvironment({ DATABASE_URL: 'oracle://db' })).toThrow(DatabaseUrlError);
+  });
+});

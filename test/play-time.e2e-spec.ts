@@ -1,0 +1,116 @@
+import { inspect } from 'node:util';
+import { MikroORM, RequestContext, wrap } from '@mikro-orm/core';
+import type { INestApplication } from '@nestjs/common';
+import { PostsService } from '../src/posts/posts.service';
+import { UsersService } from '../src/users/users.service';
+import { createTestApp } from './support/test-app';
+import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+
+/** The tutorial's "play time" session, replayed through the app's services. */
+describe('play time (services on a migrated SQLite file)', () => {
+  let db: TestDatabase;
+  let app: INestApplication;
+  let users: UsersService;
+  let posts: PostsService;
+  /** Each step in a unit of work of its own, as an HTTP request would be. */
+  let unitOfWork: <T>(fn: () => Promise<T>) => Promise<T>;
+
+  beforeAll(async () => {
+    db = createTestDatabase();
+    await migrateToLatest(db.url);
+    app = await createTestApp(db.url);
+    users = app.get(UsersService);
+    posts = app.get(PostsService);
+    const orm = app.get(MikroORM);
+    unitOfWork = (fn) => RequestContext.create(orm.em, fn);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    db.remove();
+  });
+
+  it('adds john and susan, who print like the tutorial', async () => {
+    const john = await unitOfWork(() =>
+      users.create({ username: 'john', email: 'john@example.com' }),
+    );
+    const susan = await unitOfWork(() =>
+      users.create({ username: 'susan', email: 'susan@example.com' }),
+    );
+    expect([john.id, susan.id]).toEqual([1, 2]);
+    expect(inspect(john)).toBe('<User john>');
+
+    const all = await unitOfWork(() => users.findAll());
+    expect(inspect(all)).toBe('[ <User john>, <User susan> ]');
+    expect(all.map((u) => [u.id, u.username])).toEqual([
+      [1, 'john'],
+      [2, 'susan'],
+    ]);
+  });
+
+  it('gets a user by id, and 404s an unknown one', async () => {
+    await expect(unitOfWork(() => users.findById(1))).resolves.toMatchObject({
+      username: 'john',
+    });
+    await expect(unitOfWork(() => users.findById(99))).rejects.toThrow('user 99 not found');
+  });
+
+  it('never serializes or loads the password hash unless asked', async () => {
+    await unitOfWork(() =>
+      users.create({ username: 'temp', email: 'temp@example.com', passwordHash: 'scrypt$x' }),
+    );
+    const temp = (await unitOfWork(() => users.findAll())).find((u) => u.username === 'temp')!;
+    expect(temp.passwordHash).toBeUndefined();
+    expect(JSON.stringify(temp)).not.toContain('password');
+    expect(wrap(temp).toObject()).not.toHaveProperty('passwordHash');
+    await unitOfWork(() => users.delete(temp.id));
+  });
+
+  it("writes a post for john, found in his posts and not in susan's", async () => {
+    const before = Date.now();
+    const post = await unitOfWork(() => posts.create({ body: 'my first post!', authorId: 1 }));
+    expect(inspect(post)).toBe('<Post my first post!>');
+    expect(post.timestamp.getTime()).toBeGreaterThanOrEqual(before - 1);
+    expect(post.timestamp.getTime()).toBeLessThanOrEqual(Date.now());
+
+    const johns = await unitOfWork(() => posts.findByAuthor(1));
+    expect(johns.map((p) => p.body)).toEqual(['my first post!']);
+    await expect(unitOfWork(() => posts.findByAuthor(2))).resolves.toEqual([]);
+  });
+
+  it('navigates post.author and user.posts', async () => {
+    await unitOfWork(async () => {
+      const [post] = await posts.findAllWithAuthors();
+      expect(post.author.username).toBe('john');
+      const john = await users.findById(1);
+      await john.posts.init();
+      expect(john.posts.getItems().map((p) => p.body)).toEqual(['my first post!']);
+    });
+  });
+
+  it('lists all posts with their authors, and users by username descending', async () => {
+    const all = await unitOfWork(() => posts.findAllWithAuthors());
+    expect(all.map((p) => [p.id, p.author.id, p.author.username, p.body])).toEqual([
+      [1, 1, 'john', 'my first post!'],
+    ]);
+    const desc = await unitOfWork(() => users.findAll('-username'));
+    expect(desc.map((u) => u.username)).toEqual(['susan', 'john']);
+  });
+
+  it('rolls a failed operation back whole', async () => {
+    // A post for a user that does not exist: the FK rejects it and nothing is written.
+    await expect(
+      unitOfWork(() => posts.create({ body: 'orphan', authorId: 42 })),
+    ).rejects.toThrow();
+    const all = await unitOfWork(() => posts.findAllWithAuthors());
+    expect(all.map((p) => p.body)).toEqual(['my first post!']);
+  });
+
+  it('deletes everything: john with his posts, susan, then no posts or users remain', async () => {
+    await unitOfWork(() => users.delete(1));
+    await unitOfWork(() => users.delete(2));
+    await expect(unitOfWork(() => users.findAll())).resolves.toEqual([]);
+    await expect(unitOfWork(() => posts.findAllWithAuthors())).resolves.toEqual([]);
+    await expect(unitOfWork(() => users.delete(1))).rejects.toThrow('user 1 not found');
+  });
+});

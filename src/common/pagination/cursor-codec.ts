@@ -1,0 +1,55 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+
+/** The position after which the next page starts: the last row's sort key, then its id. */
+export type CursorKey = [sortValue: string | number, id: number];
+
+export const CURSOR_SECRET = Symbol('CURSOR_SECRET');
+
+const MAC_LENGTH = 16;
+
+/**
+ * Encodes keyset positions as opaque, signed cursors bound to one listing. A cursor from another
+ * listing (say, `/posts` used on `/users/1/posts`, or sorted by id used with `sort=username`) or
+ * one altered by hand is rejected with 400 instead of silently paging from a wrong place.
+ *
+ * Format: base64url(JSON [listing, sortValue, id]) "." base64url(HMAC-SHA256 truncated).
+ */
+@Injectable()
+export class CursorCodec {
+  constructor(@Inject(CURSOR_SECRET) private readonly secret: string) {}
+
+  encode(listing: string, [sortValue, id]: CursorKey): string {
+    const payload = Buffer.from(JSON.stringify([listing, sortValue, id])).toString('base64url');
+    return `${payload}.${this.sign(payload).toString('base64url')}`;
+  }
+
+  /**
+   * The position a cursor stands for, checked to belong to `listing` and to carry a sort value
+   * of the expected type.
+   */
+  decode(cursor: string, listing: string, sortType: 'string' | 'number'): CursorKey {
+    const [payload, mac, ...rest] = cursor.split('.');
+    if (!payload || !mac || rest.length > 0 || !this.verify(payload, mac)) {
+      throw new BadRequestException('cursor is malformed or has been altered');
+    }
+    const decoded: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+    if (!Array.isArray(decoded) || decoded.length !== 3 || decoded[0] !== listing) {
+      throw new BadRequestException('cursor belongs to a different listing or sort order');
+    }
+    const [, sortValue, id] = decoded as [unknown, unknown, unknown];
+    if (typeof sortValue !== sortType || !Number.isSafeInteger(id) || (id as number) < 1) {
+      throw new BadRequestException('cursor is malformed or has been altered');
+    }
+    return [sortValue as string | number, id as number];
+  }
+
+  private sign(payload: string): Buffer {
+    return createHmac('sha256', this.secret).update(payload).digest().subarray(0, MAC_LENGTH);
+  }
+
+  private verify(payload: string, mac: string): boolean {
+    const given = Buffer.from(mac, 'base64url');
+    return given.length === MAC_LENGTH && timingSafeEqual(given, this.sign(payload));
+  }
+}

@@ -1,7 +1,9 @@
 import { EntityManager } from '@mikro-orm/core';
-import { NotFoundException } from '@nestjs/common';
+import { NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { CursorCodec } from '../common/pagination/cursor-codec';
 import { User } from '../users/entities/user.entity';
+import { UserRepository } from '../users/user.repository';
 import { PostRepository } from './post.repository';
 import { PostsService } from './posts.service';
 
@@ -13,7 +15,8 @@ describe('PostsService', () => {
     findAllWithAuthors: jest.fn(),
     nativeDelete: jest.fn(),
   };
-  const em = { flush: jest.fn(), getReference: jest.fn() };
+  const users = { findOne: jest.fn(), count: jest.fn() };
+  const em = { flush: jest.fn() };
   let service: PostsService;
 
   beforeEach(async () => {
@@ -23,21 +26,37 @@ describe('PostsService', () => {
         PostsService,
         { provide: EntityManager, useValue: em },
         { provide: PostRepository, useValue: posts },
+        { provide: UserRepository, useValue: users },
+        { provide: CursorCodec, useValue: new CursorCodec('unit-test-secret-key') },
       ],
     }).compile();
     service = moduleRef.get(PostsService);
   });
 
-  it('creates a post for a reference to its author, without loading the author', async () => {
-    const author = new User();
-    em.getReference.mockReturnValue(author);
+  it('creates a post for an existing author and flushes once', async () => {
+    const author = Object.assign(new User(), { id: 3, username: 'john' });
+    users.findOne.mockResolvedValue(author);
     posts.create.mockImplementation((data: object) => data);
     await expect(service.create({ body: 'hi', authorId: 3 })).resolves.toEqual({
       body: 'hi',
       author,
     });
-    expect(em.getReference).toHaveBeenCalledWith(User, 3);
+    expect(users.findOne).toHaveBeenCalledWith(3);
     expect(em.flush).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses a post for an author that does not exist with 422, writing nothing', async () => {
+    users.findOne.mockResolvedValue(null);
+    await expect(service.create({ body: 'hi', authorId: 9 })).rejects.toThrow(
+      new UnprocessableEntityException('authorId 9 does not refer to an existing user'),
+    );
+    expect(posts.create).not.toHaveBeenCalled();
+    expect(em.flush).not.toHaveBeenCalled();
+  });
+
+  it('404s the posts of a user that does not exist, without querying posts', async () => {
+    users.count.mockResolvedValue(0);
+    await expect(service.listByAuthor(5, { limit: 20 })).rejects.toThrow('user 5 not found');
   });
 
   it('loads a post with its author, or throws NotFoundException naming the id', async () => {

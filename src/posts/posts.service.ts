@@ -1,23 +1,33 @@
 import { EntityManager } from '@mikro-orm/core';
-import { Injectable, NotFoundException } from '@nestjs/common';
-import { User } from '../users/entities/user.entity';
-import { Post } from './entities/post.entity';
+import { Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { CursorCodec } from '../common/pagination/cursor-codec';
+import { toPage } from '../common/pagination/keyset';
+import type { Page } from '../common/pagination/page';
+import type { PageQueryDto } from '../common/pagination/page-query.dto';
+import { UserRepository } from '../users/user.repository';
+import type { CreatePostDto } from './dto/create-post.dto';
+import type { UpdatePostDto } from './dto/update-post.dto';
+import type { Post } from './entities/post.entity';
 import { PostRepository } from './post.repository';
-
-export interface NewPost {
-  body: string;
-  authorId: number;
-}
 
 @Injectable()
 export class PostsService {
   constructor(
     private readonly em: EntityManager,
     private readonly posts: PostRepository,
+    private readonly users: UserRepository,
+    private readonly cursors: CursorCodec,
   ) {}
 
-  async create({ body, authorId }: NewPost): Promise<Post> {
-    const post = this.posts.create({ body, author: this.em.getReference(User, authorId) });
+  /** Writes a post for an existing user; the server sets its timestamp (UTC, now). */
+  async create({ body, authorId }: CreatePostDto): Promise<Post> {
+    const author = await this.users.findOne(authorId);
+    if (!author) {
+      throw new UnprocessableEntityException(
+        `authorId ${authorId} does not refer to an existing user`,
+      );
+    }
+    const post = this.posts.create({ body, author });
     await this.em.flush();
     return post;
   }
@@ -38,9 +48,41 @@ export class PostsService {
     return this.posts.findAllWithAuthors();
   }
 
+  /** All posts, newest first, with their authors. */
+  list(query: PageQueryDto): Promise<Page<Post>> {
+    return this.page('posts', query);
+  }
+
+  /** A user's posts, newest first; 404 when the user does not exist. */
+  async listByAuthor(authorId: number, query: PageQueryDto): Promise<Page<Post>> {
+    if ((await this.users.count({ id: authorId })) === 0) {
+      throw new NotFoundException(`user ${authorId} not found`);
+    }
+    return this.page(`users/${authorId}/posts`, query, authorId);
+  }
+
+  async update(id: number, { body }: UpdatePostDto): Promise<Post> {
+    const post = await this.findById(id);
+    post.body = body;
+    await this.em.flush();
+    return post;
+  }
+
   async delete(id: number): Promise<void> {
     if ((await this.posts.nativeDelete({ id })) === 0) {
       throw new NotFoundException(`post ${id} not found`);
     }
+  }
+
+  private async page(
+    listing: string,
+    { limit, cursor }: PageQueryDto,
+    authorId?: number,
+  ): Promise<Page<Post>> {
+    const after = cursor ? this.cursors.decode(cursor, listing, 'number') : undefined;
+    const rows = await this.posts.findPage(limit + 1, after as [number, number], authorId);
+    return toPage(rows, limit, (last) =>
+      this.cursors.encode(listing, [last.timestamp.getTime(), last.id]),
+    );
   }
 }

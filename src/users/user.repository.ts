@@ -1,16 +1,50 @@
+import type { FilterQuery } from '@mikro-orm/core';
 import { EntityRepository } from '@mikro-orm/knex';
 import type { User } from './entities/user.entity';
 
-export type UserOrder = 'id' | '-id' | 'username' | '-username';
+export const USER_ORDERS = ['id', '-id', 'username', '-username'] as const;
+export type UserOrder = (typeof USER_ORDERS)[number];
+
+/** Where a page starts: after the user with this sort value and id. */
+export type UserPosition = [sortValue: string | number, id: number];
 
 export class UserRepository extends EntityRepository<User> {
   /** Every user, in one of the orders the tutorial shows (by id, or by username either way). */
   findAllOrdered(order: UserOrder = 'id'): Promise<User[]> {
-    const desc = order.startsWith('-');
-    const field = desc ? order.slice(1) : order;
-    const direction = desc ? 'desc' : 'asc';
-    return this.findAll({
-      orderBy: field === 'id' ? { id: direction } : { username: direction, id: direction },
+    return this.findAll({ orderBy: orderBy(order) });
+  }
+
+  /**
+   * Up to `limit` users after `after` in `order` (keyset pagination: the position is a
+   * condition on the sort columns, so every page costs the same as the first).
+   */
+  findPage(order: UserOrder, limit: number, after?: UserPosition): Promise<User[]> {
+    return this.find(after ? afterPosition(order, after) : {}, {
+      orderBy: orderBy(order),
+      limit,
     });
   }
+}
+
+function direction(order: UserOrder): 'asc' | 'desc' {
+  return order.startsWith('-') ? 'desc' : 'asc';
+}
+
+function orderBy(order: UserOrder) {
+  const dir = direction(order);
+  // Ties (none today: usernames are unique) are broken by id, so the order is total.
+  return order.endsWith('username') ? { username: dir, id: dir } : { id: dir };
+}
+
+function afterPosition(order: UserOrder, [value, id]: UserPosition): FilterQuery<User> {
+  const desc = direction(order) === 'desc';
+  const past = desc ? '$lt' : '$gt';
+  if (!order.endsWith('username')) {
+    return { id: { [past]: id } };
+  }
+  // (username, id) past (value, id), written so that an index range on username applies.
+  return {
+    username: { [desc ? '$lte' : '$gte']: value as string },
+    $or: [{ username: { [past]: value as string } }, { id: { [past]: id } }],
+  };
 }

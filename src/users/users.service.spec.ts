@@ -1,13 +1,22 @@
 import { EntityManager } from '@mikro-orm/core';
 import { NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { CursorCodec } from '../common/pagination/cursor-codec';
 import { Post } from '../posts/entities/post.entity';
 import { User } from './entities/user.entity';
+import { PasswordHasher } from './password-hasher';
 import { UserRepository } from './user.repository';
 import { UsersService } from './users.service';
 
 describe('UsersService', () => {
-  const users = { create: jest.fn(), findOne: jest.fn(), findAllOrdered: jest.fn() };
+  const users = {
+    create: jest.fn(),
+    findOne: jest.fn(),
+    findAllOrdered: jest.fn(),
+    findPage: jest.fn(),
+  };
+  const hasher = { hash: jest.fn() };
+  const cursors = new CursorCodec('unit-test-secret-key');
   const txEm = { nativeDelete: jest.fn() };
   const em = {
     flush: jest.fn(),
@@ -22,19 +31,62 @@ describe('UsersService', () => {
         UsersService,
         { provide: EntityManager, useValue: em },
         { provide: UserRepository, useValue: users },
+        { provide: PasswordHasher, useValue: hasher },
+        { provide: CursorCodec, useValue: cursors },
       ],
     }).compile();
     service = moduleRef.get(UsersService);
   });
 
-  it('creates a user and flushes once', async () => {
+  it('creates a user without a password and flushes once', async () => {
     const user = Object.assign(new User(), { username: 'john', email: 'john@example.com' });
     users.create.mockReturnValue(user);
     await expect(service.create({ username: 'john', email: 'john@example.com' })).resolves.toBe(
       user,
     );
-    expect(users.create).toHaveBeenCalledWith({ username: 'john', email: 'john@example.com' });
+    expect(users.create).toHaveBeenCalledWith({
+      username: 'john',
+      email: 'john@example.com',
+      passwordHash: null,
+    });
+    expect(hasher.hash).not.toHaveBeenCalled();
     expect(em.flush).toHaveBeenCalledTimes(1);
+  });
+
+  it('stores only the hash of a given password', async () => {
+    hasher.hash.mockResolvedValue('scrypt$hashed');
+    users.create.mockImplementation((data: object) => data);
+    await service.create({ username: 'john', email: 'j@example.com', password: 'plain-text' });
+    expect(hasher.hash).toHaveBeenCalledWith('plain-text');
+    expect(users.create).toHaveBeenCalledWith({
+      username: 'john',
+      email: 'j@example.com',
+      passwordHash: 'scrypt$hashed',
+    });
+  });
+
+  it('updates only the given fields', async () => {
+    const user = Object.assign(new User(), { id: 1, username: 'john', email: 'j@example.com' });
+    users.findOne.mockResolvedValue(user);
+    await expect(service.update(1, { email: 'new@example.com' })).resolves.toEqual(
+      Object.assign(new User(), { id: 1, username: 'john', email: 'new@example.com' }),
+    );
+    expect(hasher.hash).not.toHaveBeenCalled();
+    expect(em.flush).toHaveBeenCalledTimes(1);
+  });
+
+  it('lists a page: asks for one extra row, and returns a cursor only when it exists', async () => {
+    const rows = [1, 2, 3].map((id) => Object.assign(new User(), { id, username: `u${id}` }));
+    users.findPage.mockResolvedValueOnce(rows);
+    const page = await service.list({ sort: 'username', limit: 2 });
+    expect(users.findPage).toHaveBeenCalledWith('username', 3, undefined);
+    expect(page.items).toEqual(rows.slice(0, 2));
+    expect(cursors.decode(page.nextCursor!, 'users?sort=username', 'string')).toEqual(['u2', 2]);
+
+    users.findPage.mockResolvedValueOnce(rows.slice(2));
+    const last = await service.list({ sort: 'username', limit: 2, cursor: page.nextCursor! });
+    expect(users.findPage).toHaveBeenLastCalledWith('username', 3, ['u2', 2]);
+    expect(last).toEqual({ items: rows.slice(2), nextCursor: null });
   });
 
   it('throws NotFoundException naming an unknown id', async () => {

@@ -1,24 +1,29 @@
 import { EntityManager } from '@mikro-orm/core';
 import { Injectable, NotFoundException } from '@nestjs/common';
+import { CursorCodec } from '../common/pagination/cursor-codec';
+import { toPage } from '../common/pagination/keyset';
+import type { Page } from '../common/pagination/page';
 import { Post } from '../posts/entities/post.entity';
+import type { CreateUserDto } from './dto/create-user.dto';
+import type { ListUsersQueryDto } from './dto/list-users-query.dto';
+import type { UpdateUserDto } from './dto/update-user.dto';
 import { User } from './entities/user.entity';
+import { PasswordHasher } from './password-hasher';
 import { UserRepository, type UserOrder } from './user.repository';
-
-export interface NewUser {
-  username: string;
-  email: string;
-  passwordHash?: string | null;
-}
 
 @Injectable()
 export class UsersService {
   constructor(
     private readonly em: EntityManager,
     private readonly users: UserRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly cursors: CursorCodec,
   ) {}
 
-  async create(data: NewUser): Promise<User> {
-    const user = this.users.create(data);
+  /** Creates a user; a taken username or email fails on the unique index (409). */
+  async create({ username, email, password }: CreateUserDto): Promise<User> {
+    const passwordHash = password === undefined ? null : await this.hasher.hash(password);
+    const user = this.users.create({ username, email, passwordHash });
     await this.em.flush();
     return user;
   }
@@ -33,6 +38,33 @@ export class UsersService {
 
   findAll(order?: UserOrder): Promise<User[]> {
     return this.users.findAllOrdered(order);
+  }
+
+  async list({ sort, limit, cursor }: ListUsersQueryDto): Promise<Page<User>> {
+    const listing = `users?sort=${sort}`;
+    const byName = sort.endsWith('username');
+    const after = cursor
+      ? this.cursors.decode(cursor, listing, byName ? 'string' : 'number')
+      : undefined;
+    const rows = await this.users.findPage(sort, limit + 1, after);
+    return toPage(rows, limit, (last) =>
+      this.cursors.encode(listing, [byName ? last.username : last.id, last.id]),
+    );
+  }
+
+  async update(id: number, { username, email, password }: UpdateUserDto): Promise<User> {
+    const user = await this.findById(id);
+    if (username !== undefined) {
+      user.username = username;
+    }
+    if (email !== undefined) {
+      user.email = email;
+    }
+    if (password !== undefined) {
+      user.passwordHash = await this.hasher.hash(password);
+    }
+    await this.em.flush();
+    return user;
   }
 
   /** Deletes the user and all their posts, in one transaction. */

@@ -1,0 +1,36 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { PageDto } from '../../common/pagination/page.dto';
+import type { Post } from '../entities/post.entity';
+
+export class PostAuthor {
+  @ApiProperty({ example: 1 })
+  id!: number;
+
+  @ApiProperty({ example: 'john' })
+  username!: string;
+}
+
+export class PostResponse {
+  @ApiProperty({ example: 1 })
+  id!: number;
+
+  @ApiProperty({ example: 'my first post!' })
+  body!: string;
+
+  @ApiProperty({ example: '2026-11-26T08:00:00.000Z', description: 'ISO-8601, UTC' })
+  timestamp!: string;
+
+  @ApiProperty({ type: PostAuthor })
+  author!: PostAuthor;
+
+  static from({ id, body, timestamp, author }: Post): PostResponse {
+    return {
+      id,
+      body,
+      timestamp: timestamp.toISOString(),
+      author: { id: author.id, username: author.username },
+    };
+  }
+}
+
+export class PostPage extends PageDto(PostResponse, 'PostPage') {}

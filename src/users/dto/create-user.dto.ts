@@ -1,0 +1,52 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform } from 'class-transformer';
+import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
+import { Checks, IsNotBlank, MaxChars, MinChars } from '../../common/validation/text.validators';
+import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../entities/user.entity';
+
+export const PASSWORD_MIN_LENGTH = 8;
+export const PASSWORD_MAX_LENGTH = 256;
+
+export class CreateUserDto {
+  @ApiProperty({
+    example: 'john',
+    maxLength: USERNAME_MAX_LENGTH,
+    pattern: '^[A-Za-z0-9_.-]+$',
+    description: 'Letters, digits, "_", "." and "-"; unique',
+  })
+  @Checks(
+    IsString(),
+    IsNotBlank(),
+    MaxChars(USERNAME_MAX_LENGTH),
+    Matches(/^[A-Za-z0-9_.-]+$/, {
+      message: 'username may contain only letters, digits, "_", "." and "-"',
+    }),
+  )
+  username!: string;
+
+  @ApiProperty({
+    example: 'john@example.com',
+    maxLength: EMAIL_MAX_LENGTH,
+    description: 'Stored in lower case; unique regardless of case',
+  })
+  @Transform(({ value }: { value: unknown }) =>
+    typeof value === 'string' ? value.toLowerCase() : value,
+  )
+  @Checks(
+    IsString(),
+    MaxChars(EMAIL_MAX_LENGTH),
+    IsEmail({}, { message: 'email must be a valid email address' }),
+  )
+  email!: string;
+
+  @ApiPropertyOptional({
+    example: 'correct horse battery staple',
+    minLength: PASSWORD_MIN_LENGTH,
+    maxLength: PASSWORD_MAX_LENGTH,
+    writeOnly: true,
+    description: 'Stored only as a salted scrypt hash; never returned',
+  })
+  @IsOptional()
+  @Checks(IsString(), MinChars(PASSWORD_MIN_LENGTH), MaxChars(PASSWORD_MAX_LENGTH))
+  password?: string;
+}

@@ -1,5 +1,7 @@
-import { Module } from '@nestjs/common';
+import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { JsonBodyMiddleware } from './common/http/json-body.middleware';
+import { PaginationModule } from './common/pagination/pagination.module';
 import { ENV_FILE, validateEnvironment } from './config/environment';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -14,9 +16,14 @@ import { UsersModule } from './users/users.module';
       validate: validateEnvironment,
     }),
     DatabaseModule,
+    PaginationModule,
     UsersModule,
     PostsModule,
     HealthModule,
   ],
 })
-export class AppModule {}
+export class AppModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(JsonBodyMiddleware).forRoutes('{*path}');
+  }
+}

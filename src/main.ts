@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { configureApp } from './app.setup';
+import { APP_OPTIONS, configureApp } from './app.setup';
 import { loadEnvironment } from './config/environment';
 
 async function bootstrap(): Promise<void> {
@@ -8,7 +8,9 @@ async function bootstrap(): Promise<void> {
   // the app module (whose ConfigModule validates the same way) is even loaded.
   const { PORT } = loadEnvironment();
   const { AppModule } = await import('./app.module');
-  const app = configureApp(await NestFactory.create(AppModule, { abortOnError: false }));
+  const app = configureApp(
+    await NestFactory.create(AppModule, { ...APP_OPTIONS, abortOnError: false }),
+  );
   await app.listen(PORT);
   new Logger('Bootstrap').log(`Listening on ${await app.getUrl()}`);
 }

@@ -3,7 +3,8 @@ import { DatabaseUrlError } from '../database/database-url';
 
 describe('validateEnvironment', () => {
   it('defaults PORT to 3000 and leaves DATABASE_URL unset', () => {
-    expect(validateEnvironment({})).toMatchObject({ PORT: 3000, DATABASE_URL: undefined });
+    expect(validateEnvironment({})).toMatchObject({ PORT: 3000 });
+    expect(validateEnvironment({}).DATABASE_URL).toBeUndefined();
   });
 
   it('reads PORT as a number and keeps DATABASE_URL', () => {
@@ -17,6 +18,13 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ PORT: port })).toThrow(EnvironmentError);
     expect(() => validateEnvironment({ PORT: port })).toThrow(
       new RegExp(`^Invalid environment: PORT=${port.replace('.', '\\.')}: [^\\n]+$`),
+    );
+  });
+
+  it('requires a CURSOR_SECRET of at least 16 characters when one is set', () => {
+    expect(() => validateEnvironment({ CURSOR_SECRET: 'short' })).toThrow(/CURSOR_SECRET/);
+    expect(validateEnvironment({ CURSOR_SECRET: 'a'.repeat(16) }).CURSOR_SECRET).toBe(
+      'a'.repeat(16),
     );
   });
 

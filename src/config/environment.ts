@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, Min, validateSync } from 'class-validator';
+import { IsInt, IsOptional, IsString, Max, MinLength, Min, validateSync } from 'class-validator';
 import { parseDatabaseUrl } from '../database/database-url';
 import { PROJECT_ROOT } from '../database/project-root';
 
@@ -20,6 +20,16 @@ export class Environment {
   @IsOptional()
   @IsString()
   DATABASE_URL?: string;
+
+  /**
+   * Key that signs pagination cursors, so that an altered cursor is refused. Cursors only say
+   * where a page starts, so the built-in default is safe; set your own so that cursors stay
+   * valid across instances that share it and are refused by instances that do not.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(16)
+  CURSOR_SECRET: string = 'microblog-nest default cursor key';
 }
 
 export class EnvironmentError extends Error {

@@ -89,6 +89,7 @@ describe('migrations (SQLite)', () => {
 
   it('enforces the foreign key and the unique indexes', async () => {
     const conn = orm.em.getConnection();
+    await expect(conn.execute('pragma foreign_keys')).resolves.toEqual([{ foreign_keys: 1 }]);
     await expect(
       conn.execute(`insert into post (body, timestamp, user_id) values ('x', 0, 999)`),
     ).rejects.toThrow(/FOREIGN KEY constraint failed/);

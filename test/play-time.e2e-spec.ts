@@ -57,7 +57,7 @@ describe('play time (services on a migrated SQLite file)', () => {
 
   it('never serializes or loads the password hash unless asked', async () => {
     await unitOfWork(() =>
-      users.create({ username: 'temp', email: 'temp@example.com', passwordHash: 'scrypt$x' }),
+      users.create({ username: 'temp', email: 'temp@example.com', password: 'long enough' }),
     );
     const temp = (await unitOfWork(() => users.findAll())).find((u) => u.username === 'temp')!;
     expect(temp.passwordHash).toBeUndefined();

@@ -1,0 +1,156 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { createUser } from './support/api';
+import { snapshotDatabase } from './support/db-snapshot';
+import { createTestApp } from './support/test-app';
+import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+
+/** What every write endpoint does with a body it cannot accept: a JSON 4xx, nothing written. */
+describe('request bodies', () => {
+  let db: TestDatabase;
+  let app: INestApplication<App>;
+  let userId: number;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    db = createTestDatabase();
+    await migrateToLatest(db.url);
+    app = await createTestApp(db.url);
+    userId = (await createUser(app, 'owner')).id;
+  });
+
+  afterAll(async () => {
+    await app.close();
+    db.remove();
+  });
+
+  const writes = () =>
+    [
+      ['POST', '/users'],
+      ['POST', '/posts'],
+      ['PATCH', `/users/${userId}`],
+      ['PATCH', '/posts/1'],
+    ] as const;
+
+  const send = (method: 'POST' | 'PATCH', path: string) =>
+    method === 'POST' ? http().post(path) : http().patch(path);
+
+  async function expectRejected(
+    make: () => request.Test,
+    status: number,
+    message: string | RegExp,
+  ): Promise<void> {
+    const before = await snapshotDatabase(app);
+    const res = await make();
+    expect(res.status).toBe(status);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    expect(res.body).toEqual({
+      statusCode: status,
+      error: expect.any(String),
+      message: expect.stringMatching(message),
+    });
+    await expect(snapshotDatabase(app)).resolves.toEqual(before);
+  }
+
+  it.each(['{"username":', '{username: "x"}', "{'a':1}", '{"a":1,}', '', 'null', '"str"', '42'])(
+    'malformed or non-object JSON %j is a 400 on every write',
+    async (raw) => {
+      for (const [method, path] of writes()) {
+        await expectRejected(
+          () => send(method, path).set('Content-Type', 'application/json').send(raw),
+          400,
+          /not valid JSON|must be a JSON object|must be a string|should not exist|positive integer|must not be empty/,
+        );
+      }
+    },
+  );
+
+  it('an array body is a 400', async () => {
+    await expectRejected(
+      () =>
+        http()
+          .post('/users')
+          .send([{ username: 'a', email: 'a@example.com' }]),
+      400,
+      'request body must be a JSON object',
+    );
+  });
+
+  it.each([
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'multipart/form-data; boundary=x',
+    'application/xml',
+  ])('a %s body is a 415 on every write', async (type) => {
+    for (const [method, path] of writes()) {
+      await expectRejected(
+        () => send(method, path).set('Content-Type', type).send('username=x&email=y'),
+        415,
+        'Content-Type must be application/json',
+      );
+    }
+  });
+
+  it('accepts application/json with a charset and +json types', async () => {
+    await http()
+      .post('/users')
+      .set('Content-Type', 'application/json; charset=utf-8')
+      .send(JSON.stringify({ username: 'charset', email: 'charset@example.com' }))
+      .expect(201);
+    await http()
+      .post('/users')
+      .set('Content-Type', 'application/merge-patch+json')
+      .send(JSON.stringify({ username: 'plusjson', email: 'plusjson@example.com' }))
+      .expect(201);
+  });
+
+  it('a body over 16 KiB is a 413', async () => {
+    const big = JSON.stringify({
+      username: 'big',
+      email: 'big@example.com',
+      pad: 'x'.repeat(17_000),
+    });
+    await expectRejected(
+      () => http().post('/users').set('Content-Type', 'application/json').send(big),
+      413,
+      'request body exceeds the 16384-byte limit',
+    );
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype'])(
+    'a %s key, at any depth, is a 400',
+    async (key) => {
+      await expectRejected(
+        () =>
+          http()
+            .post('/users')
+            .set('Content-Type', 'application/json')
+            .send(`{"username":"p","email":"p@example.com","${key}":{"isAdmin":true}}`),
+        400,
+        `property ${key} is not allowed`,
+      );
+      await expectRejected(
+        () =>
+          http()
+            .post('/posts')
+            .set('Content-Type', 'application/json')
+            .send(`{"body":"x","authorId":1,"nested":{"${key}":{}}}`),
+        400,
+        `property ${key} is not allowed`,
+      );
+    },
+  );
+
+  it('an unsupported charset is a 415', async () => {
+    await expectRejected(
+      () =>
+        http()
+          .post('/users')
+          .set('Content-Type', 'application/json; charset=koi8-r')
+          .send('{"username":"k","email":"k@example.com"}'),
+      415,
+      /charset/,
+    );
+  });
+});

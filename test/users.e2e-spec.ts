@@ -1,0 +1,267 @@
+import type { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import type { App } from 'supertest/types';
+import { collectPages, createPost, createUser, expectNoSecrets } from './support/api';
+import { executeSql, snapshotDatabase } from './support/db-snapshot';
+import { createTestApp } from './support/test-app';
+import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+
+describe('/users', () => {
+  let db: TestDatabase;
+  let app: INestApplication<App>;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    db = createTestDatabase();
+    await migrateToLatest(db.url);
+    app = await createTestApp(db.url);
+  });
+
+  afterAll(async () => {
+    await app.close();
+    db.remove();
+  });
+
+  describe('POST /users', () => {
+    it('creates a user: 201, Location, and the user without any password field', async () => {
+      const res = await http()
+        .post('/users')
+        .send({ username: 'john', email: 'John@Example.com', password: 'correct horse' })
+        .expect(201)
+        .expect('Content-Type', /application\/json/);
+      expectNoSecrets(res);
+      expect(res.body).toEqual({
+        id: expect.any(Number),
+        username: 'john',
+        email: 'john@example.com',
+      });
+      expect(res.headers.location).toBe(`/users/${res.body.id}`);
+    });
+
+    it('stores the password only as a salted scrypt hash', async () => {
+      const rows = (await executeSql(
+        app,
+        "select password_hash from user where username = 'john'",
+      )) as {
+        password_hash: string;
+      }[];
+      expect(rows[0].password_hash).toMatch(/^scrypt\$ln=15,r=8,p=1\$[\w-]{22}\$[\w-]{43}$/);
+      expect(rows[0].password_hash).not.toContain('correct horse');
+    });
+
+    it('creates a user without a password', async () => {
+      const res = await http()
+        .post('/users')
+        .send({ username: 'susan', email: 'susan@example.com' });
+      expect(res.status).toBe(201);
+      expectNoSecrets(res);
+    });
+
+    it.each([
+      [{ username: 'john', email: 'other@example.com' }, 'username is already taken'],
+      [{ username: 'other', email: 'JOHN@example.COM' }, 'email is already taken'],
+    ])('409s a taken username or email (email case-insensitively): %j', async (body, message) => {
+      const before = await snapshotDatabase(app);
+      const res = await http().post('/users').send(body).expect(409);
+      expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message });
+      await expect(snapshotDatabase(app)).resolves.toEqual(before);
+    });
+
+    it('lets the database decide a race: one 201, one 409, never a 500', async () => {
+      const body = { username: 'racer', email: 'racer@example.com', password: 'racing-pass' };
+      const statuses = await Promise.all([
+        http().post('/users').send(body),
+        http().post('/users').send(body),
+      ]).then((responses) => responses.map((r) => r.status).sort());
+      expect(statuses).toEqual([201, 409]);
+    });
+
+    it.each([
+      [{ email: 'a@example.com' }, 'username must be a string'],
+      [{ username: '', email: 'a@example.com' }, 'username must not be empty or only whitespace'],
+      [
+        { username: 'a'.repeat(65), email: 'a@example.com' },
+        'username must be at most 64 characters',
+      ],
+      [{ username: 'john doe', email: 'a@example.com' }, 'username may contain only letters'],
+      [{ username: 'jöhn', email: 'a@example.com' }, 'username may contain only letters'],
+      [{ username: 42, email: 'a@example.com' }, 'username must be a string'],
+      [{ username: 'a1' }, 'email must be a string'],
+      [{ username: 'a1', email: 'not-an-email' }, 'email must be a valid email address'],
+      [
+        { username: 'a1', email: `${'x'.repeat(110)}@example.com` },
+        'email must be at most 120 characters',
+      ],
+      [
+        { username: 'a1', email: 'a1@example.com', password: 'short' },
+        'password must be at least 8 characters',
+      ],
+      [
+        { username: 'a1', email: 'a1@example.com', password: 'p'.repeat(257) },
+        'password must be at most 256 characters',
+      ],
+      [
+        { username: 'a1', email: 'a1@example.com', password: 12345678 },
+        'password must be a string',
+      ],
+      [{ username: 'a1', email: 'a1@example.com', admin: true }, 'property admin should not exist'],
+    ])(
+      '400s %j naming the problem, changing nothing',
+      async (body: Record<string, unknown>, message) => {
+        const before = await snapshotDatabase(app);
+        const res = await http().post('/users').send(body).expect(400);
+        expectNoSecrets(res, typeof body.password === 'string' ? [body.password] : []);
+        expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
+        expect(res.body.message).toContain(message);
+        await expect(snapshotDatabase(app)).resolves.toEqual(before);
+      },
+    );
+
+    it('accepts a 64-character username and a 120-character email', async () => {
+      const email = `${'e'.repeat(64)}@${'d'.repeat(51)}.com`;
+      expect(email).toHaveLength(120);
+      await http()
+        .post('/users')
+        .send({ username: 'u'.repeat(64), email })
+        .expect(201);
+    });
+  });
+
+  describe('GET /users/:id', () => {
+    it('returns the user', async () => {
+      const susan = await createUser(app, 'getme');
+      const res = await http().get(`/users/${susan.id}`).expect(200);
+      expectNoSecrets(res);
+      expect(res.body).toEqual(susan);
+    });
+
+    it('404s an unknown user and 400s an id that is not a positive integer', async () => {
+      await http()
+        .get('/users/999999')
+        .expect(404)
+        .expect({ statusCode: 404, error: 'Not Found', message: 'user 999999 not found' });
+      for (const id of ['0', '-1', 'abc', '1.5', '99999999999']) {
+        const res = await http().get(`/users/${id}`).expect(400);
+        expect(res.body.message).toBe('id must be a positive integer');
+      }
+    });
+  });
+
+  describe('PATCH /users/:id', () => {
+    it('changes the given fields only', async () => {
+      const user = await createUser(app, 'patchme');
+      const res = await http()
+        .patch(`/users/${user.id}`)
+        .send({ email: 'New@Example.com' })
+        .expect(200);
+      expectNoSecrets(res);
+      expect(res.body).toEqual({ id: user.id, username: 'patchme', email: 'new@example.com' });
+      await http().get(`/users/${user.id}`).expect(200, res.body);
+    });
+
+    it('changes the password hash when a password is given', async () => {
+      const user = await createUser(app, 'repass', { password: 'first-password' });
+      const hashOf = async () =>
+        (
+          (await executeSql(app, 'select password_hash from user where id = ?', [user.id])) as {
+            password_hash: string;
+          }[]
+        )[0].password_hash;
+      const before = await hashOf();
+      expectNoSecrets(
+        await http().patch(`/users/${user.id}`).send({ password: 'second-password' }).expect(200),
+      );
+      await expect(hashOf()).resolves.not.toBe(before);
+    });
+
+    it('409s a taken username, 400s bad values, 404s an unknown user, changing nothing', async () => {
+      const user = await createUser(app, 'patcher');
+      const before = await snapshotDatabase(app);
+      await http().patch(`/users/${user.id}`).send({ username: 'john' }).expect(409);
+      await http().patch(`/users/${user.id}`).send({ username: 'no spaces' }).expect(400);
+      await http().patch(`/users/${user.id}`).send({ id: 5 }).expect(400);
+      await http().patch('/users/999999').send({ username: 'free' }).expect(404);
+      await expect(snapshotDatabase(app)).resolves.toEqual(before);
+    });
+  });
+
+  describe('DELETE /users/:id', () => {
+    it('deletes the user and all their posts', async () => {
+      const user = await createUser(app, 'leaver');
+      const other = await createUser(app, 'stayer');
+      await createPost(app, user.id, 'one');
+      await createPost(app, user.id, 'two');
+      const kept = await createPost(app, other.id, 'kept');
+
+      await http().delete(`/users/${user.id}`).expect(204).expect('');
+      await http().get(`/users/${user.id}`).expect(404);
+      await http().get(`/users/${user.id}/posts`).expect(404);
+      const posts = (await executeSql(app, 'select id, user_id from post')) as { id: number }[];
+      expect(posts.map((p) => p.id)).toEqual([kept.id]);
+    });
+
+    it('404s an unknown user', async () => {
+      await http().delete('/users/999999').expect(404);
+    });
+  });
+
+  describe('GET /users (pages and sort orders)', () => {
+    let all: { id: number; username: string }[];
+
+    beforeAll(async () => {
+      for (const name of ['mia', 'Zoe', 'adam', 'bob', 'eve', 'carl', 'dan']) {
+        await createUser(app, `list-${name}`);
+      }
+      const res = await http().get('/users?limit=100').expect(200);
+      all = res.body.items;
+      expect(res.body.nextCursor).toBeNull();
+    });
+
+    it('defaults to id order, 20 per page', async () => {
+      const res = await http().get('/users').expect(200);
+      expectNoSecrets(res);
+      expect(res.body.items.length).toBe(Math.min(20, all.length));
+      expect(all.map((u) => u.id)).toEqual([...all.map((u) => u.id)].sort((a, b) => a - b));
+    });
+
+    it.each([
+      ['id', (a: { id: number }, b: { id: number }) => a.id - b.id],
+      ['-id', (a: { id: number }, b: { id: number }) => b.id - a.id],
+      [
+        'username',
+        (a: { username: string }, b: { username: string }) => (a.username < b.username ? -1 : 1),
+      ],
+      [
+        '-username',
+        (a: { username: string }, b: { username: string }) => (a.username < b.username ? 1 : -1),
+      ],
+    ])('pages through sort=%s with no gaps or repeats', async (sort, compare) => {
+      const { items, pages } = await collectPages<{ id: number; username: string }>(
+        app,
+        `/users?sort=${sort}&limit=3`,
+      );
+      expect(pages).toBe(Math.ceil(all.length / 3));
+      expect(items).toEqual([...all].sort(compare));
+    });
+
+    it('rejects a bad sort, limit or cursor, and a cursor from another sort order', async () => {
+      for (const query of [
+        'sort=email',
+        'limit=0',
+        'limit=101',
+        'limit=abc',
+        'limit=1.5',
+        'cursor=garbage',
+        'page=2',
+      ]) {
+        const res = await http().get(`/users?${query}`).expect(400);
+        expect(res.body.message).toMatch(/sort|limit|cursor|page/);
+      }
+      const byId = await http().get('/users?limit=1').expect(200);
+      const res = await http()
+        .get(`/users?sort=username&cursor=${byId.body.nextCursor}`)
+        .expect(400);
+      expect(res.body.message).toBe('cursor belongs to a different listing or sort order');
+    });
+  });
+});

@@ -19,8 +19,9 @@ export function createOrmConfig(
   databaseUrl: string | undefined = process.env.DATABASE_URL,
   overrides: Partial<Options> = {},
 ): Options {
+  const target = parseDatabaseUrl(databaseUrl, PROJECT_ROOT);
   return {
-    ...driverOptions(parseDatabaseUrl(databaseUrl, PROJECT_ROOT)),
+    ...driverOptions(target),
     entities: [User, Post],
     extensions: [Migrator],
     // Dates are written and read as UTC whatever the server's time zone.
@@ -32,7 +33,9 @@ export function createOrmConfig(
       // No snapshot file: `migration:check` and `migration:create` compare the entities with
       // the schema the migrations actually built in the database DATABASE_URL names.
       snapshot: false,
-      transactional: true,
+      // Each migration runs in a transaction where DDL is transactional (SQLite, PostgreSQL);
+      // MySQL/MariaDB commit every DDL statement implicitly, so a transaction would be a lie.
+      transactional: target.driver === 'sqlite' || target.driver === 'postgresql',
       allOrNothing: true,
       emit: 'ts',
     },

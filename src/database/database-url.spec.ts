@@ -28,20 +28,41 @@ describe('parseDatabaseUrl', () => {
     (url) => {
       expect(() => parseDatabaseUrl(url, root)).toThrow(DatabaseUrlError);
       expect(() => parseDatabaseUrl(url, root)).toThrow(
-        /^DATABASE_URL=.*: unsupported scheme ".*:"; accepted forms: sqlite:\/\/\/.*bare file path$/,
+        /^DATABASE_URL=.*: unsupported scheme ".*:"; accepted forms: sqlite:\/\/\/.*mariadb:\/\/[^\n]*$/,
       );
     },
   );
+
+  it.each([
+    ['postgresql://bob:pw@db.internal:6543/app', 'postgresql', 'db.internal', 6543, 'app'],
+    ['postgres://bob@localhost/app', 'postgresql', 'localhost', 5432, 'app'],
+    ['mysql://root@127.0.0.1/app', 'mysql', '127.0.0.1', 3306, 'app'],
+    ['mariadb://root:x@10.0.0.5:3307/my%20db', 'mariadb', '10.0.0.5', 3307, 'my db'],
+  ])('selects the server driver for %s', (url, driver, host, port, dbName) => {
+    expect(parseDatabaseUrl(url, root)).toEqual({ driver, clientUrl: url, host, port, dbName });
+  });
+
+  it.each([
+    'postgresql://localhost',
+    'postgresql://localhost/',
+    'mysql:///app',
+    'postgres://h/a/b',
+  ])('rejects the server URL %s without a host or database name', (url) => {
+    expect(() => parseDatabaseUrl(url, root)).toThrow(/needs a host and a database name/);
+  });
 
   it('rejects a sqlite URL without a path', () => {
     expect(() => parseDatabaseUrl('sqlite://', root)).toThrow(/needs a path/);
   });
 
-  it('never echoes a password from the URL', () => {
-    expect(() => parseDatabaseUrl('ftp://bob:hunter2@host/db', root)).toThrow(
-      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
-    );
-  });
+  it.each(['ftp://bob:hunter2@host/db', 'postgresql://bob:hunter2@host'])(
+    'never echoes the password of %s',
+    (url) => {
+      expect(() => parseDatabaseUrl(url, root)).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+      );
+    },
+  );
 });
 
 describe('maskUrl', () => {

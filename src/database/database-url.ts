@@ -1,18 +1,38 @@
 import { isAbsolute, resolve } from 'node:path';
 
-/** What `DATABASE_URL` resolves to. Later drivers add their own variants here. */
+/** An embedded SQLite database file (or `:memory:`). */
 export interface SqliteTarget {
   driver: 'sqlite';
   /** Absolute file path, or `:memory:`. */
   dbName: string;
 }
 
-export type DatabaseTarget = SqliteTarget;
+/** A database server, reached through its URL. */
+export interface ServerTarget {
+  driver: ServerDriver;
+  clientUrl: string;
+  host: string;
+  port: number;
+  dbName: string;
+}
+
+export type ServerDriver = 'postgresql' | 'mysql' | 'mariadb';
+export type DatabaseTarget = SqliteTarget | ServerTarget;
 
 export const DEFAULT_SQLITE_FILE = 'app.db';
 
 export const ACCEPTED_DATABASE_URLS =
-  'sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite::memory:, or a bare file path';
+  'sqlite:///relative/path.db, sqlite:////absolute/path.db, sqlite::memory:, a bare file path, ' +
+  'postgresql://user:pass@host:port/db (or postgres://), mysql://user:pass@host:port/db, ' +
+  'mariadb://user:pass@host:port/db';
+
+/** Server URL schemes, the driver each selects and the server's default port. */
+const SERVER_SCHEMES: Record<string, { driver: ServerDriver; port: number }> = {
+  'postgresql:': { driver: 'postgresql', port: 5432 },
+  'postgres:': { driver: 'postgresql', port: 5432 },
+  'mysql:': { driver: 'mysql', port: 3306 },
+  'mariadb:': { driver: 'mariadb', port: 3306 },
+};
 
 export class DatabaseUrlError extends Error {
   override name = 'DatabaseUrlError';
@@ -44,10 +64,34 @@ export function parseDatabaseUrl(url: string | undefined, root: string): Databas
     return sqlite(resolve(root, path.slice(1)));
   }
   const scheme = SCHEME.exec(value);
-  if (scheme && !WINDOWS_DRIVE.test(value)) {
+  if (!scheme || WINDOWS_DRIVE.test(value)) {
+    return sqlite(isAbsolute(value) ? value : resolve(root, value));
+  }
+  const server = SERVER_SCHEMES[`${scheme[1].toLowerCase()}:`];
+  if (!server) {
     throw invalid(value, `unsupported scheme "${scheme[1]}:"`);
   }
-  return sqlite(isAbsolute(value) ? value : resolve(root, value));
+  return serverTarget(value, server);
+}
+
+function serverTarget(value: string, { driver, port }: (typeof SERVER_SCHEMES)[string]) {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw invalid(value, 'not a valid URL');
+  }
+  const dbName = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
+  if (!parsed.hostname || !dbName || dbName.includes('/')) {
+    throw invalid(value, 'a server URL needs a host and a database name (scheme://host/db)');
+  }
+  return {
+    driver,
+    clientUrl: value,
+    host: parsed.hostname,
+    port: parsed.port ? Number(parsed.port) : port,
+    dbName,
+  } satisfies ServerTarget;
 }
 
 function sqlite(dbName: string): SqliteTarget {
@@ -63,4 +107,11 @@ function invalid(value: string, reason: string): DatabaseUrlError {
 /** Hides the password of a `scheme://user:password@host` URL. */
 export function maskUrl(value: string): string {
   return value.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
+/** Where a target lives, for messages: `host:port/db` or the SQLite file. */
+export function describeTarget(target: DatabaseTarget): string {
+  return target.driver === 'sqlite'
+    ? `SQLite ${target.dbName}`
+    : `${target.driver} at ${target.host}:${target.port}/${target.dbName}`;
 }

@@ -1,12 +1,26 @@
 import type { Options } from '@mikro-orm/core';
-import { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
-import type { DatabaseTarget, SqliteTarget } from './database-url';
+import type { BetterSqliteDriver } from '@mikro-orm/better-sqlite';
+import type { MariaDbDriver } from '@mikro-orm/mariadb';
+import type { MySqlDriver } from '@mikro-orm/mysql';
+import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
+import type { DatabaseTarget, ServerTarget, SqliteTarget } from './database-url';
 
 /** How long a SQLite writer waits for another one's lock before failing with SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 interface BetterSqliteConnection {
   pragma(source: string): unknown;
+}
+
+type DriverClass = NonNullable<Options['driver']>;
+
+/**
+ * Loads one driver package on demand, so that an app on SQLite never loads `pg` or `mysql2`
+ * (and would run without them installed), and the other way round.
+ */
+function loadDriver<T extends DriverClass>(pkg: string, exportName: string): T {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require(pkg) as Record<string, T>)[exportName];
 }
 
 /**
@@ -17,13 +31,32 @@ export function driverOptions(target: DatabaseTarget): Options {
   switch (target.driver) {
     case 'sqlite':
       return sqliteOptions(target);
+    case 'postgresql':
+      return serverOptions(
+        target,
+        loadDriver<typeof PostgreSqlDriver>('@mikro-orm/postgresql', 'PostgreSqlDriver'),
+      );
+    case 'mysql':
+      return serverOptions(
+        target,
+        loadDriver<typeof MySqlDriver>('@mikro-orm/mysql', 'MySqlDriver'),
+      );
+    case 'mariadb':
+      return serverOptions(
+        target,
+        loadDriver<typeof MariaDbDriver>('@mikro-orm/mariadb', 'MariaDbDriver'),
+      );
   }
+}
+
+function serverOptions(target: ServerTarget, driver: DriverClass): Options {
+  return { driver, clientUrl: target.clientUrl, dbName: target.dbName };
 }
 
 function sqliteOptions(target: SqliteTarget): Options {
   const inMemory = target.dbName === ':memory:';
   return {
-    driver: BetterSqliteDriver,
+    driver: loadDriver<typeof BetterSqliteDriver>('@mikro-orm/better-sqlite', 'BetterSqliteDriver'),
     dbName: target.dbName,
     pool: {
       // Runs on every connection the pool opens, before it is handed out.

@@ -7,7 +7,7 @@ export class Migration20261126080100_posts_table extends SchemaMigration {
       this.schema.createTable('post', (table) => {
         table.increments('id').primary();
         table.string('body', 140).notNullable();
-        table.datetime('timestamp').notNullable();
+        table.datetime('timestamp', { precision: 3 }).notNullable();
         table.integer('user_id').unsigned().notNullable();
         table.foreign('user_id', 'post_user_id_foreign').references('id').inTable('user');
         table.index(['timestamp'], 'ix_post_timestamp');

@@ -31,7 +31,8 @@ export class Post {
    * When the post was written. Set by the application, in UTC, as the tutorial's
    * `default=lambda: datetime.now(timezone.utc)` is: the column has no database default.
    */
-  @Property({ type: 'datetime' })
+  // Millisecond precision everywhere: MySQL/MariaDB `datetime` would otherwise drop it.
+  @Property({ type: 'datetime', length: 3 })
   @Index({ name: 'ix_post_timestamp' })
   timestamp: Date = new Date();
 

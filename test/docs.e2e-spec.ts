@@ -15,7 +15,7 @@ describe('OpenAPI documentation', () => {
   let doc: OpenApi;
 
   beforeAll(async () => {
-    db = createTestDatabase();
+    db = await createTestDatabase();
     await migrateToLatest(db.url);
     app = await createTestApp(db.url);
     doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body;
@@ -23,7 +23,7 @@ describe('OpenAPI documentation', () => {
 
   afterAll(async () => {
     await app.close();
-    db.remove();
+    await db.remove();
   });
 
   it('serves the UI at /docs', async () => {

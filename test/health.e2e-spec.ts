@@ -3,21 +3,26 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { createTestApp } from './support/test-app';
-import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  migrateToLatest,
+  type TestDatabase,
+} from './support/test-database';
 
-describe('GET /health', () => {
+describeEachDatabase('GET /health', (kind) => {
   let db: TestDatabase;
   let app: INestApplication<App>;
 
   beforeAll(async () => {
-    db = createTestDatabase();
+    db = await createTestDatabase(kind);
     await migrateToLatest(db.url);
     app = await createTestApp(db.url);
   });
 
   afterAll(async () => {
     await app.close();
-    db.remove();
+    await db.remove();
   });
 
   it('answers 200 when the database answers a ping', async () => {

@@ -1,8 +1,15 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
-import { createTestDatabase, initOrm, type TestDatabase } from './support/test-database';
-import { readSqliteSchema, type TableShape } from './support/sqlite-schema';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import { readSchema, type TableShape } from './support/schema';
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  type DatabaseKind,
+  initOrm,
+  type TestDatabase,
+} from './support/test-database';
 
 const run = promisify(execFile);
 
@@ -18,58 +25,63 @@ const run = promisify(execFile);
  *   CREATE INDEX ix_post_timestamp ON post (timestamp);
  *
  * plus our additions: NOT NULL on username, email, body, timestamp and user_id; an index on
- * post.user_id (ix_post_user_id) and one on (user_id, timestamp).
+ * post.user_id (ix_post_user_id) and one on (user_id, timestamp). Each database gets the
+ * natural equivalent of SQLite's types.
  */
-const USER_TABLE: TableShape = {
-  columns: [
-    { name: 'id', type: 'INTEGER', notNull: true, primaryKey: true },
-    { name: 'username', type: 'VARCHAR(64)', notNull: true, primaryKey: false },
-    { name: 'email', type: 'VARCHAR(120)', notNull: true, primaryKey: false },
-    { name: 'password_hash', type: 'VARCHAR(128)', notNull: false, primaryKey: false },
-  ],
-  indexes: [
-    { name: 'ix_user_email', unique: true, columns: ['email'] },
-    { name: 'ix_user_username', unique: true, columns: ['username'] },
-  ],
-  foreignKeys: [],
+const TYPES: Record<DatabaseKind, { integer: string; datetime: string }> = {
+  sqlite: { integer: 'integer', datetime: 'datetime' },
+  postgresql: { integer: 'int4', datetime: 'timestamptz(3)' },
+  mariadb: { integer: 'int', datetime: 'datetime(3)' },
 };
 
-const POST_TABLE: TableShape = {
-  columns: [
-    { name: 'id', type: 'INTEGER', notNull: true, primaryKey: true },
-    { name: 'body', type: 'VARCHAR(140)', notNull: true, primaryKey: false },
-    { name: 'timestamp', type: 'DATETIME', notNull: true, primaryKey: false },
-    { name: 'user_id', type: 'INTEGER', notNull: true, primaryKey: false },
-  ],
-  indexes: [
-    { name: 'ix_post_timestamp', unique: false, columns: ['timestamp'] },
-    { name: 'ix_post_user_id', unique: false, columns: ['user_id'] },
-    { name: 'ix_post_user_id_timestamp', unique: false, columns: ['user_id', 'timestamp'] },
-  ],
-  foreignKeys: [{ from: 'user_id', table: 'user', to: 'id' }],
-};
+function userTable(kind: DatabaseKind): TableShape {
+  return {
+    columns: [
+      ['id', TYPES[kind].integer, false],
+      ['username', 'varchar(64)', false],
+      ['email', 'varchar(120)', false],
+      ['password_hash', 'varchar(128)', true],
+    ],
+    indexes: [
+      ['ix_user_email', ['email'], true],
+      ['ix_user_username', ['username'], true],
+    ],
+    foreignKeys: [],
+  };
+}
 
-describe('migrations (SQLite)', () => {
+function postTable(kind: DatabaseKind): TableShape {
+  return {
+    columns: [
+      ['id', TYPES[kind].integer, false],
+      ['body', 'varchar(140)', false],
+      ['timestamp', TYPES[kind].datetime, false],
+      ['user_id', TYPES[kind].integer, false],
+    ],
+    indexes: [
+      ['ix_post_timestamp', ['timestamp'], false],
+      ['ix_post_user_id', ['user_id'], false],
+      ['ix_post_user_id_timestamp', ['user_id', 'timestamp'], false],
+    ],
+    foreignKeys: [['post_user_id_foreign', ['user_id'], 'user', ['id']]],
+  };
+}
+
+describeEachDatabase('migrations', (kind) => {
   let db: TestDatabase;
   let orm: MikroORM;
+  const knex = () => (orm.em.getConnection() as AbstractSqlConnection).getKnex();
+  const applied = async () => (await orm.getMigrator().getExecutedMigrations()).map((m) => m.name);
+  const full = () => ({ post: postTable(kind), user: userTable(kind) });
 
   beforeAll(async () => {
-    db = createTestDatabase();
+    db = await createTestDatabase(kind);
     orm = await initOrm(db.url);
   });
 
   afterAll(async () => {
     await orm.close();
-    db.remove();
-  });
-
-  const applied = async () => (await orm.getMigrator().getExecutedMigrations()).map((m) => m.name);
-
-  it('opens SQLite connections with foreign keys, WAL and a busy timeout', async () => {
-    const conn = orm.em.getConnection();
-    await expect(conn.execute('pragma foreign_keys')).resolves.toEqual([{ foreign_keys: 1 }]);
-    await expect(conn.execute('pragma journal_mode')).resolves.toEqual([{ journal_mode: 'wal' }]);
-    await expect(conn.execute('pragma busy_timeout')).resolves.toEqual([{ timeout: 5000 }]);
+    await db.remove();
   });
 
   it('starts with "users table" then "posts table"', async () => {
@@ -82,35 +94,36 @@ describe('migrations (SQLite)', () => {
 
   it('up builds the reference schema plus our additions, and agrees with the entities', async () => {
     await orm.getMigrator().up();
-    await expect(readSqliteSchema(orm)).resolves.toEqual({ post: POST_TABLE, user: USER_TABLE });
+    await expect(readSchema(orm)).resolves.toEqual(full());
     await expect(orm.getMigrator().checkMigrationNeeded()).resolves.toBe(false);
     await expect(orm.getMigrator().getPendingMigrations()).resolves.toEqual([]);
   });
 
   it('enforces the foreign key and the unique indexes', async () => {
-    const conn = orm.em.getConnection();
-    await expect(conn.execute('pragma foreign_keys')).resolves.toEqual([{ foreign_keys: 1 }]);
+    const timestamp = kind === 'sqlite' ? 0 : new Date(0);
+    // toMatchObject, not toThrow: better-sqlite3's native addon keeps the SqliteError class of
+    // the first jest module registry that loaded it, so in later test files its errors are not
+    // `instanceof Error` and toThrow would report "did not throw".
     await expect(
-      conn.execute(`insert into post (body, timestamp, user_id) values ('x', 0, 999)`),
-    ).rejects.toThrow(/FOREIGN KEY constraint failed/);
-    await conn.execute(`insert into user (username, email) values ('a', 'a@example.com')`);
+      knex()('post').insert({ body: 'x', timestamp, user_id: 999 }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/foreign key/i) });
+    await knex()('user').insert({ username: 'a', email: 'a@example.com' });
     await expect(
-      conn.execute(`insert into user (username, email) values ('a', 'b@example.com')`),
-    ).rejects.toThrow(/UNIQUE constraint failed: user.username/);
-    await conn.execute(`delete from user`);
+      knex()('user').insert({ username: 'a', email: 'b@example.com' }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/unique|duplicate/i) });
+    await knex()('user').delete();
   });
 
   it('down undoes only the posts table, keeping the users and their rows', async () => {
-    const conn = orm.em.getConnection();
-    await conn.execute(`insert into user (username, email) values ('john', 'john@example.com')`);
+    await knex()('user').insert({ username: 'john', email: 'john@example.com' });
 
     await orm.getMigrator().down();
     await expect(applied()).resolves.toEqual(['Migration20261126080000_users_table']);
-    await expect(readSqliteSchema(orm)).resolves.toEqual({ user: USER_TABLE });
+    await expect(readSchema(orm)).resolves.toEqual({ user: userTable(kind) });
 
     await orm.getMigrator().up();
-    await expect(readSqliteSchema(orm)).resolves.toEqual({ post: POST_TABLE, user: USER_TABLE });
-    await expect(conn.execute('select username, email from user')).resolves.toEqual([
+    await expect(readSchema(orm)).resolves.toEqual(full());
+    await expect(knex()('user').select('username', 'email')).resolves.toEqual([
       { username: 'john', email: 'john@example.com' },
     ]);
   });
@@ -119,12 +132,26 @@ describe('migrations (SQLite)', () => {
     await orm.getMigrator().down();
     await orm.getMigrator().down();
     await expect(applied()).resolves.toEqual([]);
-    await expect(readSqliteSchema(orm)).resolves.toEqual({});
+    await expect(readSchema(orm)).resolves.toEqual({});
 
     await orm.getMigrator().up();
-    await expect(readSqliteSchema(orm)).resolves.toEqual({ post: POST_TABLE, user: USER_TABLE });
+    await expect(readSchema(orm)).resolves.toEqual(full());
     await expect(orm.getMigrator().checkMigrationNeeded()).resolves.toBe(false);
   });
+
+  it('running up again on a current database is a no-op', async () => {
+    await expect(orm.getMigrator().up()).resolves.toEqual([]);
+    await expect(readSchema(orm)).resolves.toEqual(full());
+  });
+
+  if (kind === 'sqlite') {
+    it('opens SQLite connections with foreign keys, WAL and a busy timeout', async () => {
+      const conn = orm.em.getConnection();
+      await expect(conn.execute('pragma foreign_keys')).resolves.toEqual([{ foreign_keys: 1 }]);
+      await expect(conn.execute('pragma journal_mode')).resolves.toEqual([{ journal_mode: 'wal' }]);
+      await expect(conn.execute('pragma busy_timeout')).resolves.toEqual([{ timeout: 5000 }]);
+    });
+  }
 });
 
 describe('the MikroORM CLI on the TypeScript sources', () => {
@@ -135,8 +162,8 @@ describe('the MikroORM CLI on the TypeScript sources', () => {
       env: { ...process.env, DATABASE_URL: db.url, FORCE_COLOR: '0' },
     });
 
-  beforeAll(() => {
-    db = createTestDatabase();
+  beforeAll(async () => {
+    db = await createTestDatabase('sqlite');
   });
 
   afterAll(() => db.remove());

@@ -2,23 +2,28 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { createTestApp } from './support/test-app';
-import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  migrateToLatest,
+  type TestDatabase,
+} from './support/test-database';
 
 /** The tutorial's "play time" session, as the README's curl walk-through replays it. */
-describe('play time over HTTP', () => {
+describeEachDatabase('play time over HTTP', (kind) => {
   let db: TestDatabase;
   let app: INestApplication<App>;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    db = createTestDatabase();
+    db = await createTestDatabase(kind);
     await migrateToLatest(db.url);
     app = await createTestApp(db.url);
   });
 
   afterAll(async () => {
     await app.close();
-    db.remove();
+    await db.remove();
   });
 
   it('replays the session', async () => {

@@ -4,10 +4,15 @@ import type { INestApplication } from '@nestjs/common';
 import { PostsService } from '../src/posts/posts.service';
 import { UsersService } from '../src/users/users.service';
 import { createTestApp } from './support/test-app';
-import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  migrateToLatest,
+  type TestDatabase,
+} from './support/test-database';
 
 /** The tutorial's "play time" session, replayed through the app's services. */
-describe('play time (services on a migrated SQLite file)', () => {
+describeEachDatabase('play time (services on a migrated SQLite file)', (kind) => {
   let db: TestDatabase;
   let app: INestApplication;
   let users: UsersService;
@@ -16,7 +21,7 @@ describe('play time (services on a migrated SQLite file)', () => {
   let unitOfWork: <T>(fn: () => Promise<T>) => Promise<T>;
 
   beforeAll(async () => {
-    db = createTestDatabase();
+    db = await createTestDatabase(kind);
     await migrateToLatest(db.url);
     app = await createTestApp(db.url);
     users = app.get(UsersService);
@@ -27,7 +32,7 @@ describe('play time (services on a migrated SQLite file)', () => {
 
   afterAll(async () => {
     await app.close();
-    db.remove();
+    await db.remove();
   });
 
   it('adds john and susan, who print like the tutorial', async () => {
@@ -98,10 +103,17 @@ describe('play time (services on a migrated SQLite file)', () => {
   });
 
   it('rolls a failed operation back whole', async () => {
-    // A post for a user that does not exist: the FK rejects it and nothing is written.
+    // The new email is fine but the username is taken: the flush fails, and neither is saved.
     await expect(
-      unitOfWork(() => posts.create({ body: 'orphan', authorId: 42 })),
-    ).rejects.toThrow();
+      unitOfWork(() => users.update(2, { username: 'john', email: 'new-susan@example.com' })),
+    ).rejects.toThrow(/ix_user_username|user\.username/);
+    await expect(unitOfWork(() => users.findById(2))).resolves.toMatchObject({
+      username: 'susan',
+      email: 'susan@example.com',
+    });
+    await expect(unitOfWork(() => posts.create({ body: 'orphan', authorId: 42 }))).rejects.toThrow(
+      'authorId 42 does not refer to an existing user',
+    );
     const all = await unitOfWork(() => posts.findAllWithAuthors());
     expect(all.map((p) => p.body)).toEqual(['my first post!']);
   });

@@ -4,17 +4,22 @@ import type { App } from 'supertest/types';
 import { createUser } from './support/api';
 import { snapshotDatabase } from './support/db-snapshot';
 import { createTestApp } from './support/test-app';
-import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  migrateToLatest,
+  type TestDatabase,
+} from './support/test-database';
 
 /** What every write endpoint does with a body it cannot accept: a JSON 4xx, nothing written. */
-describe('request bodies', () => {
+describeEachDatabase('request bodies', (kind) => {
   let db: TestDatabase;
   let app: INestApplication<App>;
   let userId: number;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    db = createTestDatabase();
+    db = await createTestDatabase(kind);
     await migrateToLatest(db.url);
     app = await createTestApp(db.url);
     userId = (await createUser(app, 'owner')).id;
@@ -22,7 +27,7 @@ describe('request bodies', () => {
 
   afterAll(async () => {
     await app.close();
-    db.remove();
+    await db.remove();
   });
 
   const writes = () =>

@@ -2,24 +2,31 @@ import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import type { App } from 'supertest/types';
 import { collectPages, createPost, createUser, expectNoSecrets } from './support/api';
-import { executeSql, snapshotDatabase } from './support/db-snapshot';
+import { knexOf, passwordHashOf, snapshotDatabase } from './support/db-snapshot';
 import { createTestApp } from './support/test-app';
-import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  migrateToLatest,
+  type TestDatabase,
+} from './support/test-database';
 
-describe('/users', () => {
+type UserJson = { id: number; username: string; email: string };
+
+describeEachDatabase('/users', (kind) => {
   let db: TestDatabase;
   let app: INestApplication<App>;
   const http = () => request(app.getHttpServer());
 
   beforeAll(async () => {
-    db = createTestDatabase();
+    db = await createTestDatabase(kind);
     await migrateToLatest(db.url);
     app = await createTestApp(db.url);
   });
 
   afterAll(async () => {
     await app.close();
-    db.remove();
+    await db.remove();
   });
 
   describe('POST /users', () => {
@@ -39,14 +46,11 @@ describe('/users', () => {
     });
 
     it('stores the password only as a salted scrypt hash', async () => {
-      const rows = (await executeSql(
-        app,
-        "select password_hash from user where username = 'john'",
-      )) as {
-        password_hash: string;
-      }[];
-      expect(rows[0].password_hash).toMatch(/^scrypt\$ln=15,r=8,p=1\$[\w-]{22}\$[\w-]{43}$/);
-      expect(rows[0].password_hash).not.toContain('correct horse');
+      const users = (await http().get('/users?limit=100')).body.items as UserJson[];
+      const john = users.find((u) => u.username === 'john')!;
+      const hash = await passwordHashOf(app, john.id);
+      expect(hash).toMatch(/^scrypt\$ln=15,r=8,p=1\$[\w-]{22}\$[\w-]{43}$/);
+      expect(hash).not.toContain('correct horse');
     });
 
     it('creates a user without a password', async () => {
@@ -65,6 +69,22 @@ describe('/users', () => {
       const res = await http().post('/users').send(body).expect(409);
       expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message });
       await expect(snapshotDatabase(app)).resolves.toEqual(before);
+    });
+
+    it('lets the database decide a 50-way race for one username: one 201, 49 x 409', async () => {
+      const responses = await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          http()
+            .post('/users')
+            .send({ username: 'popular', email: `popular${i}@example.com` }),
+        ),
+      );
+      const statuses = responses.map((r) => r.status);
+      expect(statuses.filter((s) => s === 201)).toHaveLength(1);
+      expect(statuses.filter((s) => s === 409)).toHaveLength(49);
+      for (const res of responses.filter((r) => r.status === 409)) {
+        expect(res.body.message).toBe('username is already taken');
+      }
     });
 
     it('lets the database decide a race: one 201, one 409, never a 500', async () => {
@@ -161,12 +181,7 @@ describe('/users', () => {
 
     it('changes the password hash when a password is given', async () => {
       const user = await createUser(app, 'repass', { password: 'first-password' });
-      const hashOf = async () =>
-        (
-          (await executeSql(app, 'select password_hash from user where id = ?', [user.id])) as {
-            password_hash: string;
-          }[]
-        )[0].password_hash;
+      const hashOf = () => passwordHashOf(app, user.id);
       const before = await hashOf();
       expectNoSecrets(
         await http().patch(`/users/${user.id}`).send({ password: 'second-password' }).expect(200),
@@ -196,7 +211,7 @@ describe('/users', () => {
       await http().delete(`/users/${user.id}`).expect(204).expect('');
       await http().get(`/users/${user.id}`).expect(404);
       await http().get(`/users/${user.id}/posts`).expect(404);
-      const posts = (await executeSql(app, 'select id, user_id from post')) as { id: number }[];
+      const posts = await knexOf(app)<{ id: number }>('post').select('id');
       expect(posts.map((p) => p.id)).toEqual([kept.id]);
     });
 
@@ -206,11 +221,12 @@ describe('/users', () => {
   });
 
   describe('GET /users (pages and sort orders)', () => {
+    const NAMES = ['lstmia', 'lstzoe', 'lstadam', 'lstbob', 'lsteve', 'lstcarl', 'lstdan'];
     let all: { id: number; username: string }[];
 
     beforeAll(async () => {
-      for (const name of ['mia', 'Zoe', 'adam', 'bob', 'eve', 'carl', 'dan']) {
-        await createUser(app, `list-${name}`);
+      for (const name of NAMES) {
+        await createUser(app, name);
       }
       const res = await http().get('/users?limit=100').expect(200);
       all = res.body.items;
@@ -220,28 +236,42 @@ describe('/users', () => {
     it('defaults to id order, 20 per page', async () => {
       const res = await http().get('/users').expect(200);
       expectNoSecrets(res);
-      expect(res.body.items.length).toBe(Math.min(20, all.length));
+      expect(res.body.items).toEqual(all.slice(0, 20));
       expect(all.map((u) => u.id)).toEqual([...all.map((u) => u.id)].sort((a, b) => a - b));
     });
 
-    it.each([
-      ['id', (a: { id: number }, b: { id: number }) => a.id - b.id],
-      ['-id', (a: { id: number }, b: { id: number }) => b.id - a.id],
-      [
-        'username',
-        (a: { username: string }, b: { username: string }) => (a.username < b.username ? -1 : 1),
-      ],
-      [
-        '-username',
-        (a: { username: string }, b: { username: string }) => (a.username < b.username ? 1 : -1),
-      ],
-    ])('pages through sort=%s with no gaps or repeats', async (sort, compare) => {
-      const { items, pages } = await collectPages<{ id: number; username: string }>(
-        app,
-        `/users?sort=${sort}&limit=3`,
+    it.each(['id', '-id', 'username', '-username'])(
+      'pages through sort=%s with no gaps or repeats',
+      async (sort) => {
+        const whole = (await http().get(`/users?sort=${sort}&limit=100`).expect(200)).body
+          .items as { id: number; username: string }[];
+        expect([...whole].sort((a, b) => a.id - b.id)).toEqual(all);
+        const { items, pages } = await collectPages<{ id: number; username: string }>(
+          app,
+          `/users?sort=${sort}&limit=3`,
+        );
+        expect(pages).toBe(Math.ceil(all.length / 3));
+        expect(items).toEqual(whole);
+      },
+    );
+
+    it('sorts by id numerically and by username alphabetically, either way', async () => {
+      const order = async (sort: string) =>
+        (
+          (await http().get(`/users?sort=${sort}&limit=100`).expect(200)).body.items as {
+            id: number;
+            username: string;
+          }[]
+        ).filter((u) => NAMES.includes(u.username));
+      const alphabetical = [...NAMES].sort();
+      await expect(order('username').then((u) => u.map((x) => x.username))).resolves.toEqual(
+        alphabetical,
       );
-      expect(pages).toBe(Math.ceil(all.length / 3));
-      expect(items).toEqual([...all].sort(compare));
+      await expect(order('-username').then((u) => u.map((x) => x.username))).resolves.toEqual(
+        [...alphabetical].reverse(),
+      );
+      const ids = (await order('-id')).map((u) => u.id);
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
     });
 
     it('rejects a bad sort, limit or cursor, and a cursor from another sort order', async () => {

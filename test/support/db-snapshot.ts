@@ -1,20 +1,25 @@
 import { MikroORM } from '@mikro-orm/core';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import type { INestApplication } from '@nestjs/common';
+
+/** knex on the app's database, for checks and fixtures the API cannot make. */
+export function knexOf(app: INestApplication) {
+  return (app.get(MikroORM).em.getConnection() as AbstractSqlConnection).getKnex();
+}
 
 /** Every row of both tables, password hashes included: to prove a request changed nothing. */
 export async function snapshotDatabase(app: INestApplication): Promise<unknown> {
-  const conn = app.get(MikroORM).em.getConnection();
+  const knex = knexOf(app);
   return {
-    users: await conn.execute('select * from user order by id'),
-    posts: await conn.execute('select * from post order by id'),
+    users: await knex('user').select('*').orderBy('id'),
+    posts: await knex('post').select('*').orderBy('id'),
   };
 }
 
-/** Runs raw SQL on the app's database (fixtures the API cannot make, e.g. equal timestamps). */
-export async function executeSql(
-  app: INestApplication,
-  sql: string,
-  params: unknown[] = [],
-): Promise<unknown> {
-  return app.get(MikroORM).em.getConnection().execute(sql, params);
+/** The stored password hash of a user. */
+export async function passwordHashOf(app: INestApplication, id: number): Promise<string | null> {
+  const row = await knexOf(app)<{ password_hash: string | null }>('user')
+    .where({ id })
+    .first('password_hash');
+  return row?.password_hash ?? null;
 }

@@ -1,8 +1,7 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { JsonBodyMiddleware } from './common/http/json-body.middleware';
 import { PaginationModule } from './common/pagination/pagination.module';
-import { ENV_FILE, validateEnvironment } from './config/environment';
+import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { PostsModule } from './posts/posts.module';
@@ -10,11 +9,7 @@ import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({
-      isGlobal: true,
-      envFilePath: ENV_FILE,
-      validate: validateEnvironment,
-    }),
+    AppConfigModule,
     DatabaseModule,
     PaginationModule,
     UsersModule,

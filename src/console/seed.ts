@@ -1,0 +1,20 @@
+import { CommandFactory } from 'nest-commander';
+import { loadEnvironment } from '../config/environment';
+
+/** `npm run seed -- [options]`: see SeedCommand. */
+async function main(): Promise<void> {
+  loadEnvironment();
+  const { SeedModule } = await import('./seed/seed.module');
+  await CommandFactory.run(SeedModule, {
+    logger: ['error', 'warn'],
+    serviceErrorHandler: (err) => {
+      console.error(err.message);
+      process.exitCode = 1;
+    },
+  });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : String(err));
+  process.exitCode = 1;
+});

@@ -1,0 +1,249 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import { Test } from '@nestjs/testing';
+import { SeedService, PendingMigrationsError } from '../src/console/seed/seed.service';
+import { charCount } from '../src/common/validation/text.validators';
+import { finished, spawnTs, waitForOutput } from './support/processes';
+import {
+  createTestDatabase,
+  describeEachDatabase,
+  initOrm,
+  migrateToLatest,
+  type TestDatabase,
+} from './support/test-database';
+
+const REFERENCE = new Date('2026-06-01T00:00:00Z');
+const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/** A SeedService on its own ORM for `url`, as the seed command builds it. */
+async function seederFor(url: string): Promise<{ seeder: SeedService; orm: MikroORM }> {
+  const orm = await initOrm(url);
+  const moduleRef = await Test.createTestingModule({
+    providers: [SeedService, { provide: MikroORM, useValue: orm }],
+  }).compile();
+  return { seeder: moduleRef.get(SeedService), orm };
+}
+
+type UserRow = { id: number; username: string; email: string };
+type PostRow = { id: number; body: string; timestamp: string; user_id: number };
+
+/** Every row, timestamps as ISO strings whatever the database returns them as. */
+async function rowsOf(orm: MikroORM): Promise<{ users: UserRow[]; posts: PostRow[] }> {
+  const knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
+  const users = await knex<UserRow>('user').select('id', 'username', 'email').orderBy('id');
+  const posts = await knex<PostRow>('post')
+    .select('id', 'body', 'timestamp', 'user_id')
+    .orderBy('id');
+  return {
+    users,
+    posts: posts.map((p) => ({ ...p, timestamp: new Date(p.timestamp).toISOString() })),
+  };
+}
+
+describeEachDatabase('SeedService', (kind) => {
+  let db: TestDatabase;
+  let seeder: SeedService;
+  let orm: MikroORM;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    await migrateToLatest(db.url);
+    ({ seeder, orm } = await seederFor(db.url));
+  });
+
+  afterAll(async () => {
+    await orm.close();
+    await db.remove();
+  });
+
+  it('loads the sample data once: john, susan and "my first post!"', async () => {
+    await expect(seeder.loadSample()).resolves.toEqual({ users: 2, posts: 1 });
+    await expect(seeder.loadSample()).resolves.toEqual({ users: 0, posts: 0 });
+    const { users, posts } = await rowsOf(orm);
+    expect(users.map((u) => [u.username, u.email])).toEqual([
+      ['john', 'john@example.com'],
+      ['susan', 'susan@example.com'],
+    ]);
+    expect(posts.map((p) => [p.body, p.user_id])).toEqual([['my first post!', users[0].id]]);
+  });
+
+  it('resets both tables', async () => {
+    await expect(seeder.reset()).resolves.toEqual({ users: 2, posts: 1 });
+    await expect(seeder.counts()).resolves.toEqual({ users: 0, posts: 0 });
+  });
+
+  it('generates N users and M posts within the limits, spread over the past year', async () => {
+    const progress: number[] = [];
+    await expect(
+      seeder.generate({
+        users: 30,
+        posts: 250,
+        seed: 7,
+        batchSize: 40,
+        referenceDate: REFERENCE,
+        onProgress: (n) => progress.push(n),
+      }),
+    ).resolves.toEqual({ users: 30, posts: 250, interrupted: false });
+    await expect(seeder.counts()).resolves.toEqual({ users: 30, posts: 250 });
+    expect(progress.at(-1)).toBe(280);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+
+    const { users, posts } = await rowsOf(orm);
+    for (const u of users) {
+      expect(u.username).toMatch(/^[A-Za-z0-9_.-]{1,64}$/);
+      expect(u.email).toMatch(/^[a-z0-9_.-]+@example\.com$/);
+    }
+    const ids = new Set(users.map((u) => u.id));
+    for (const p of posts) {
+      expect(charCount(p.body)).toBeGreaterThan(0);
+      expect(charCount(p.body)).toBeLessThanOrEqual(140);
+      expect(ids.has(p.user_id)).toBe(true);
+      const t = Date.parse(p.timestamp);
+      expect(t).toBeGreaterThanOrEqual(REFERENCE.getTime() - YEAR_MS);
+      expect(t).toBeLessThanOrEqual(REFERENCE.getTime());
+    }
+    expect(new Set(posts.map((p) => p.user_id)).size).toBeGreaterThan(20);
+  });
+
+  it('appends a second run without clashing usernames', async () => {
+    await expect(
+      seeder.generate({ users: 5, posts: 0, seed: 7, referenceDate: REFERENCE }),
+    ).resolves.toMatchObject({ users: 5 });
+    await expect(seeder.counts()).resolves.toEqual({ users: 35, posts: 250 });
+  });
+
+  it('stops between batches when aborted: whole batches only', async () => {
+    await seeder.reset();
+    const abort = new AbortController();
+    const result = await seeder.generate({
+      users: 10,
+      posts: 1000,
+      seed: 1,
+      batchSize: 100,
+      signal: abort.signal,
+      onProgress: (n) => n >= 310 && abort.abort(),
+    });
+    expect(result).toEqual({ users: 10, posts: 300, interrupted: true });
+    await expect(seeder.counts()).resolves.toEqual({ users: 10, posts: 300 });
+  });
+
+  it('refuses --posts without users', async () => {
+    await expect(seeder.generate({ users: 0, posts: 5, seed: 1 })).rejects.toThrow(/--users/);
+  });
+});
+
+describe('SeedService determinism and safety', () => {
+  it('writes identical rows for the same seed on two fresh databases', async () => {
+    const dbs = [await createTestDatabase(), await createTestDatabase()];
+    try {
+      const rows = [];
+      for (const db of dbs) {
+        await migrateToLatest(db.url);
+        const { seeder, orm } = await seederFor(db.url);
+        await seeder.generate({ users: 20, posts: 100, seed: 42, referenceDate: REFERENCE });
+        rows.push(await rowsOf(orm));
+        await orm.close();
+      }
+      expect(rows[0].posts).toHaveLength(100);
+      expect(rows[1]).toEqual(rows[0]);
+    } finally {
+      await Promise.all(dbs.map((db) => db.remove()));
+    }
+  });
+
+  it('refuses to run while migrations are pending, naming the command to run', async () => {
+    const db = await createTestDatabase();
+    const { seeder, orm } = await seederFor(db.url);
+    try {
+      await expect(seeder.assertMigrated()).rejects.toThrow(PendingMigrationsError);
+      await expect(seeder.assertMigrated()).rejects.toThrow(/npx mikro-orm migration:up/);
+    } finally {
+      await orm.close();
+      await db.remove();
+    }
+  });
+});
+
+describe('npm run seed (the command)', () => {
+  let db: TestDatabase;
+  const seed = async (...args: string[]) =>
+    finished(spawnTs('src/console/seed.ts', args, { DATABASE_URL: db.url }));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+
+  afterAll(() => db.remove());
+
+  it('refuses a database with pending migrations (exit 1)', async () => {
+    const run = await seed();
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/pending migration.*run `npx mikro-orm migration:up` first/);
+  }, 30_000);
+
+  it('loads the sample data, then finds nothing to add', async () => {
+    await migrateToLatest(db.url);
+    await expect(seed()).resolves.toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Sample data: added 2 users and 1 post.'),
+    });
+    await expect(seed()).resolves.toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Sample data already present: nothing to add.'),
+    });
+  }, 30_000);
+
+  it('resets and generates, with progress lines and a summary', async () => {
+    const run = await seed('--reset', '--yes', '--users', '20', '--posts', '300', '--seed', '5');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Reset: deleted 2 users and 1 post.');
+    expect(run.stdout).toMatch(
+      /^Seeded 20 users and 300 posts in \d+\.\d s \([\d,]+ rows\/s\), seed 5\.$/m,
+    );
+    expect(run.stderr).toMatch(/^seed 100% 320\/320 rows, [\d,]+ rows\/s, ETA 0s$/m);
+  }, 30_000);
+
+  it('rejects bad options with a message naming them', async () => {
+    const run = await seed('--users', 'many');
+    expect(run.code).not.toBe(0);
+    expect(run.stderr).toContain('--users must be a whole number');
+  }, 30_000);
+
+  it('stops cleanly on Ctrl-C: whole batches, and a summary of what was written', async () => {
+    const child = spawnTs(
+      'src/console/seed.ts',
+      [
+        '--reset',
+        '--yes',
+        '--users',
+        '10',
+        '--posts',
+        '2000000',
+        '--seed',
+        '1',
+        '--batch-size',
+        '1000',
+      ],
+      { DATABASE_URL: db.url },
+    );
+    const done = finished(child);
+    await waitForOutput(child.stderr, /^seed /m, 60_000);
+    child.kill('SIGINT');
+    const run = await done;
+    expect(run.code).toBe(130);
+    const match =
+      /Interrupted: wrote 10 users and ([\d,]+) posts in .*; no batch was left half-written\./.exec(
+        run.stdout,
+      );
+    expect(match).not.toBeNull();
+    const written = Number(match![1].replace(/,/g, ''));
+    expect(written % 1000).toBe(0);
+    expect(written).toBeLessThan(2_000_000);
+    const orm = await initOrm(db.url);
+    try {
+      await expect(orm.em.fork().count('Post')).resolves.toBe(written);
+    } finally {
+      await orm.close();
+    }
+  }, 90_000);
+});

@@ -1,0 +1,104 @@
+import { inspect } from 'node:util';
+import { MikroORM } from '@mikro-orm/core';
+import type { INestApplication } from '@nestjs/common';
+import { createShellContext } from '../src/console/shell/shell-context';
+import { PostsService } from '../src/posts/posts.service';
+import { UsersService } from '../src/users/users.service';
+import { spawnTs, waitForOutput } from './support/processes';
+import { createTestApp } from './support/test-app';
+import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+
+describe('shell', () => {
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await migrateToLatest(db.url);
+  });
+
+  afterAll(() => db.remove());
+
+  describe('context', () => {
+    let app: INestApplication;
+
+    beforeAll(async () => {
+      app = await createTestApp(db.url);
+    });
+
+    afterAll(() => app.close());
+
+    it('offers the tutorial shell names, with its own EntityManager', async () => {
+      const context = createShellContext(app);
+      expect(Object.keys(context).sort()).toEqual(
+        ['Post', 'User', 'em', 'orm', 'postsService', 'usersService'].sort(),
+      );
+      const orm = app.get(MikroORM);
+      expect(context.orm).toBe(orm);
+      expect(context.em).not.toBe(orm.em);
+      expect(context.em.id).not.toBe(orm.em.id);
+      expect(context.usersService).toBe(app.get(UsersService));
+      expect(context.postsService).toBe(app.get(PostsService));
+
+      const user = context.em.create(context.User, { username: 'ctx', email: 'ctx@example.com' });
+      await context.em.flush();
+      expect(inspect(user)).toBe('<User ctx>');
+      const post = context.em.create(context.Post, { body: 'from the shell', author: user });
+      await context.em.flush();
+      expect(inspect(await context.em.find(context.Post, { author: user }))).toBe(
+        '[ <Post from the shell> ]',
+      );
+      // The global EntityManager refuses context work: everything above went through the fork.
+      expect(() => orm.em.getUnitOfWork()).toThrow(/global EntityManager/);
+      context.em.remove(post).remove(user);
+      await context.em.flush();
+    });
+  });
+
+  it('runs the tutorial session typed into the REPL process', async () => {
+    const shell = spawnTs('src/console/shell.ts', [], { DATABASE_URL: db.url });
+    const exited = new Promise<number | null>((resolve) => shell.on('close', resolve));
+    try {
+      await session();
+    } finally {
+      shell.stdin.end('.exit\n');
+      const timer = setTimeout(() => shell.kill(), 10_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await expect(exited).resolves.toBe(0);
+
+    async function session(): Promise<void> {
+      const prompt = /> $/;
+      let banner = await waitForOutput(shell.stdout, /names: .*\n> $/, 60_000);
+      expect(banner).toMatch(/names: em, orm, User, Post, usersService, postsService/);
+
+      /** Types one line and returns what the shell printed before its next prompt. */
+      const type = async (line: string): Promise<string> => {
+        const output = waitForOutput(shell.stdout, prompt);
+        shell.stdin.write(`${line}\n`);
+        return (await output).replace(prompt, '').trim();
+      };
+
+      banner = '';
+      await expect(
+        type("u = em.create(User, { username: 'john', email: 'john@example.com' })"),
+      ).resolves.toBe('<User john>');
+      await type('await em.flush()');
+      await expect(
+        type("await usersService.create({ username: 'susan', email: 'susan@example.com' })"),
+      ).resolves.toBe('<User susan>');
+      await expect(type('await em.find(User, {})')).resolves.toBe('[ <User john>, <User susan> ]');
+      await expect(
+        type("p = em.create(Post, { body: 'my first post!', author: u })"),
+      ).resolves.toBe('<Post my first post!>');
+      await type('await em.flush()');
+      await expect(type('p.author')).resolves.toBe('<User john>');
+      await expect(type('await postsService.findByAuthor(u.id)')).resolves.toBe(
+        '[ <Post my first post!> ]',
+      );
+      await expect(
+        type("await (await em.findOneOrFail(User, { username: 'susan' })).posts.loadCount()"),
+      ).resolves.toBe('0');
+    }
+  }, 90_000);
+});

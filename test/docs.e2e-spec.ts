@@ -1,8 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { App } from 'supertest/types';
-import { createTestApp } from './support/test-app';
-import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+import { useMigratedApp } from './support/test-app';
 
 type OpenApi = {
   paths: Record<string, Record<string, { responses: Record<string, { content?: object }> }>>;
@@ -10,24 +7,16 @@ type OpenApi = {
 };
 
 describe('OpenAPI documentation', () => {
-  let db: TestDatabase;
-  let app: INestApplication<App>;
   let doc: OpenApi;
 
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await migrateToLatest(db.url);
-    app = await createTestApp(db.url);
-    doc = (await request(app.getHttpServer()).get('/docs-json').expect(200)).body;
-  });
+  const ctx = useMigratedApp();
 
-  afterAll(async () => {
-    await app.close();
-    await db.remove();
+  beforeAll(async () => {
+    doc = (await request(ctx.app.getHttpServer()).get('/docs-json').expect(200)).body;
   });
 
   it('serves the UI at /docs', async () => {
-    const res = await request(app.getHttpServer()).get('/docs').expect(200);
+    const res = await request(ctx.app.getHttpServer()).get('/docs').expect(200);
     expect(res.text).toContain('swagger-ui');
   });
 

@@ -1,30 +1,10 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import type { App } from 'supertest/types';
-import { createTestApp } from './support/test-app';
-import {
-  createTestDatabase,
-  describeEachDatabase,
-  migrateToLatest,
-  type TestDatabase,
-} from './support/test-database';
+import { useMigratedApp } from './support/test-app';
+import { describeEachDatabase } from './support/test-database';
 
 /** The tutorial's "play time" session, as the README's curl walk-through replays it. */
 describeEachDatabase('play time over HTTP', (kind) => {
-  let db: TestDatabase;
-  let app: INestApplication<App>;
-  const http = () => request(app.getHttpServer());
-
-  beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    await migrateToLatest(db.url);
-    app = await createTestApp(db.url);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    await db.remove();
-  });
+  const ctx = useMigratedApp(kind);
+  const http = () => ctx.http();
 
   it('replays the session', async () => {
     // u = User(username='john', email='john@example.com'); db.session.add(u); commit

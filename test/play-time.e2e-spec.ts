@@ -1,38 +1,24 @@
 import { inspect } from 'node:util';
 import { MikroORM, RequestContext, wrap } from '@mikro-orm/core';
-import type { INestApplication } from '@nestjs/common';
 import { PostsService } from '../src/posts/posts.service';
 import { UsersService } from '../src/users/users.service';
-import { createTestApp } from './support/test-app';
-import {
-  createTestDatabase,
-  describeEachDatabase,
-  migrateToLatest,
-  type TestDatabase,
-} from './support/test-database';
+import { useMigratedApp } from './support/test-app';
+import { describeEachDatabase } from './support/test-database';
 
 /** The tutorial's "play time" session, replayed through the app's services. */
-describeEachDatabase('play time (services on a migrated SQLite file)', (kind) => {
-  let db: TestDatabase;
-  let app: INestApplication;
+describeEachDatabase('play time (services)', (kind) => {
   let users: UsersService;
   let posts: PostsService;
   /** Each step in a unit of work of its own, as an HTTP request would be. */
   let unitOfWork: <T>(fn: () => Promise<T>) => Promise<T>;
 
-  beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    await migrateToLatest(db.url);
-    app = await createTestApp(db.url);
-    users = app.get(UsersService);
-    posts = app.get(PostsService);
-    const orm = app.get(MikroORM);
-    unitOfWork = (fn) => RequestContext.create(orm.em, fn);
-  });
+  const ctx = useMigratedApp(kind);
 
-  afterAll(async () => {
-    await app.close();
-    await db.remove();
+  beforeAll(() => {
+    users = ctx.app.get(UsersService);
+    posts = ctx.app.get(PostsService);
+    const orm = ctx.app.get(MikroORM);
+    unitOfWork = (fn) => RequestContext.create(orm.em, fn);
   });
 
   it('adds john and susan, who print like the tutorial', async () => {

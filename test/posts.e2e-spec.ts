@@ -1,19 +1,11 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import type { App } from 'supertest/types';
 import { collectPages, createPost, createUser } from './support/api';
 import { Post } from '../src/posts/entities/post.entity';
 import { User } from '../src/users/entities/user.entity';
 import { knexOf, snapshotDatabase } from './support/db-snapshot';
-import { createTestApp } from './support/test-app';
-import {
-  createTestDatabase,
-  describeEachDatabase,
-  migrateToLatest,
-  type TestDatabase,
-} from './support/test-database';
+import { useMigratedApp } from './support/test-app';
+import { describeEachDatabase } from './support/test-database';
 
 type PostJson = {
   id: number;
@@ -23,23 +15,15 @@ type PostJson = {
 };
 
 describeEachDatabase('/posts', (kind) => {
-  let db: TestDatabase;
-  let app: INestApplication<App>;
   let john: { id: number };
   let susan: { id: number };
-  const http = () => request(app.getHttpServer());
+
+  const ctx = useMigratedApp(kind);
+  const http = () => ctx.http();
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    await migrateToLatest(db.url);
-    app = await createTestApp(db.url);
-    john = await createUser(app, 'john');
-    susan = await createUser(app, 'susan');
-  });
-
-  afterAll(async () => {
-    await app.close();
-    await db.remove();
+    john = await createUser(ctx.app, 'john');
+    susan = await createUser(ctx.app, 'susan');
   });
 
   describe('POST /posts', () => {
@@ -100,26 +84,26 @@ describeEachDatabase('/posts', (kind) => {
       [{ body: 'hi', authorId: 1.5 }, 'authorId must be a positive integer'],
       [{ body: 'hi', authorId: 1e20 }, 'authorId must be a positive integer'],
     ])('400s %j naming the field, changing nothing', async (body, message) => {
-      const before = await snapshotDatabase(app);
+      const before = await snapshotDatabase(ctx.app);
       const res = await http().post('/posts').send(body).expect(400);
       expect(res.body.message).toContain(message);
-      await expect(snapshotDatabase(app)).resolves.toEqual(before);
+      await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
     });
 
     it('422s an authorId that refers to no user, naming it', async () => {
-      const before = await snapshotDatabase(app);
+      const before = await snapshotDatabase(ctx.app);
       await http().post('/posts').send({ body: 'orphan', authorId: 424242 }).expect(422).expect({
         statusCode: 422,
         error: 'Unprocessable Entity',
         message: 'authorId 424242 does not refer to an existing user',
       });
-      await expect(snapshotDatabase(app)).resolves.toEqual(before);
+      await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
     });
   });
 
   describe('GET, PATCH, DELETE /posts/:id', () => {
     it('gets a post with its author', async () => {
-      const post = await createPost(app, john.id, 'read me');
+      const post = await createPost(ctx.app, john.id, 'read me');
       await http()
         .get(`/posts/${post.id}`)
         .expect(200)
@@ -127,25 +111,25 @@ describeEachDatabase('/posts', (kind) => {
     });
 
     it('edits the body, keeping the timestamp and author', async () => {
-      const post = await createPost(app, john.id, 'draft');
+      const post = await createPost(ctx.app, john.id, 'draft');
       const res = await http().patch(`/posts/${post.id}`).send({ body: 'final' }).expect(200);
       expect(res.body).toEqual({ ...post, body: 'final' });
       await http().get(`/posts/${post.id}`).expect(200, res.body);
     });
 
     it('400s a bad edit (including trying to move the post), 404s an unknown post', async () => {
-      const post = await createPost(app, john.id, 'stay');
-      const before = await snapshotDatabase(app);
+      const post = await createPost(ctx.app, john.id, 'stay');
+      const before = await snapshotDatabase(ctx.app);
       await http().patch(`/posts/${post.id}`).send({ body: '' }).expect(400);
       await http().patch(`/posts/${post.id}`).send({ body: 'x', authorId: susan.id }).expect(400);
       await http().patch(`/posts/${post.id}`).send({}).expect(400);
       await http().patch('/posts/999999').send({ body: 'x' }).expect(404);
       await http().patch('/posts/x').send({ body: 'x' }).expect(400);
-      await expect(snapshotDatabase(app)).resolves.toEqual(before);
+      await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
     });
 
     it('deletes a post, then 404s it', async () => {
-      const post = await createPost(app, john.id, 'bye');
+      const post = await createPost(ctx.app, john.id, 'bye');
       await http().delete(`/posts/${post.id}`).expect(204);
       await http().get(`/posts/${post.id}`).expect(404);
       await http().delete(`/posts/${post.id}`).expect(404);
@@ -157,17 +141,17 @@ describeEachDatabase('/posts', (kind) => {
     let reader: { id: number };
 
     beforeAll(async () => {
-      reader = await createUser(app, 'reader');
+      reader = await createUser(ctx.app, 'reader');
       for (let i = 1; i <= 12; i++) {
-        await createPost(app, reader.id, `reader post ${i}`);
+        await createPost(ctx.app, reader.id, `reader post ${i}`);
       }
       for (let i = 1; i <= 3; i++) {
-        await createPost(app, susan.id, `susan post ${i}`);
+        await createPost(ctx.app, susan.id, `susan post ${i}`);
       }
     });
 
     it("GET /users/:id/posts: the user's posts, newest first", async () => {
-      const { items } = await collectPages<PostJson>(app, `/users/${reader.id}/posts?limit=5`);
+      const { items } = await collectPages<PostJson>(ctx.app, `/users/${reader.id}/posts?limit=5`);
       expect(items.map((p) => p.body)).toEqual(
         Array.from({ length: 12 }, (_, i) => `reader post ${12 - i}`),
       );
@@ -180,12 +164,12 @@ describeEachDatabase('/posts', (kind) => {
         error: 'Not Found',
         message: 'user 999999 not found',
       });
-      const quiet = await createUser(app, 'quiet');
+      const quiet = await createUser(ctx.app, 'quiet');
       await http().get(`/users/${quiet.id}/posts`).expect(200, { items: [], nextCursor: null });
     });
 
     it('GET /posts: newest first, each with its author, in one SQL query', async () => {
-      const connection = app.get(MikroORM).em.getConnection() as AbstractSqlConnection;
+      const connection = ctx.app.get(MikroORM).em.getConnection() as AbstractSqlConnection;
       const knex = connection.getKnex();
       const queries: string[] = [];
       const onQuery = (q: { sql: string }) => queries.push(q.sql);
@@ -203,10 +187,14 @@ describeEachDatabase('/posts', (kind) => {
     });
 
     it('pages with inserts in between: no post skipped or repeated, order total', async () => {
-      const existing = await knexOf(app)<{ id: number }>('post').select('id');
-      const { items, pages } = await collectPages<PostJson>(app, '/posts?limit=4', async (page) => {
-        await createPost(app, john.id, `inserted while paging ${page}`);
-      });
+      const existing = await knexOf(ctx.app)<{ id: number }>('post').select('id');
+      const { items, pages } = await collectPages<PostJson>(
+        ctx.app,
+        '/posts?limit=4',
+        async (page) => {
+          await createPost(ctx.app, john.id, `inserted while paging ${page}`);
+        },
+      );
       expect(pages).toBeGreaterThan(3);
       const seen = items.map((p) => p.id);
       expect(new Set(seen).size).toBe(seen.length);
@@ -216,9 +204,9 @@ describeEachDatabase('/posts', (kind) => {
     });
 
     it('breaks timestamp ties by id, so equal timestamps never lose or repeat a post', async () => {
-      const tied = await createUser(app, 'tied');
+      const tied = await createUser(ctx.app, 'tied');
       const at = Date.parse('2020-01-01T00:00:00Z');
-      const em = app.get(MikroORM).em.fork();
+      const em = ctx.app.get(MikroORM).em.fork();
       for (let i = 0; i < 9; i++) {
         em.create(Post, {
           body: `tie ${i}`,
@@ -227,7 +215,7 @@ describeEachDatabase('/posts', (kind) => {
         });
       }
       await em.flush();
-      const { items } = await collectPages<PostJson>(app, `/users/${tied.id}/posts?limit=2`);
+      const { items } = await collectPages<PostJson>(ctx.app, `/users/${tied.id}/posts?limit=2`);
       const ids = items.map((p) => p.id);
       expect(ids).toHaveLength(9);
       expect(ids).toEqual([...ids].sort((a, b) => b - a));

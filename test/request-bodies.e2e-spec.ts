@@ -1,33 +1,18 @@
-import type { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import type { App } from 'supertest/types';
 import { createUser } from './support/api';
 import { snapshotDatabase } from './support/db-snapshot';
-import { createTestApp } from './support/test-app';
-import {
-  createTestDatabase,
-  describeEachDatabase,
-  migrateToLatest,
-  type TestDatabase,
-} from './support/test-database';
+import { useMigratedApp } from './support/test-app';
+import { describeEachDatabase } from './support/test-database';
 
 /** What every write endpoint does with a body it cannot accept: a JSON 4xx, nothing written. */
 describeEachDatabase('request bodies', (kind) => {
-  let db: TestDatabase;
-  let app: INestApplication<App>;
   let userId: number;
-  const http = () => request(app.getHttpServer());
+
+  const ctx = useMigratedApp(kind);
+  const http = () => ctx.http();
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    await migrateToLatest(db.url);
-    app = await createTestApp(db.url);
-    userId = (await createUser(app, 'owner')).id;
-  });
-
-  afterAll(async () => {
-    await app.close();
-    await db.remove();
+    userId = (await createUser(ctx.app, 'owner')).id;
   });
 
   const writes = () =>
@@ -46,7 +31,7 @@ describeEachDatabase('request bodies', (kind) => {
     status: number,
     message: string | RegExp,
   ): Promise<void> {
-    const before = await snapshotDatabase(app);
+    const before = await snapshotDatabase(ctx.app);
     const res = await make();
     expect(res.status).toBe(status);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
@@ -55,7 +40,7 @@ describeEachDatabase('request bodies', (kind) => {
       error: expect.any(String),
       message: expect.stringMatching(message),
     });
-    await expect(snapshotDatabase(app)).resolves.toEqual(before);
+    await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
   }
 
   it.each(['{"username":', '{username: "x"}', "{'a':1}", '{"a":1,}', '', 'null', '"str"', '42'])(

@@ -1,33 +1,13 @@
-import type { INestApplication } from '@nestjs/common';
-import request from 'supertest';
-import type { App } from 'supertest/types';
 import { collectPages, createPost, createUser, expectNoSecrets } from './support/api';
 import { knexOf, passwordHashOf, snapshotDatabase } from './support/db-snapshot';
-import { createTestApp } from './support/test-app';
-import {
-  createTestDatabase,
-  describeEachDatabase,
-  migrateToLatest,
-  type TestDatabase,
-} from './support/test-database';
+import { useMigratedApp } from './support/test-app';
+import { describeEachDatabase } from './support/test-database';
 
 type UserJson = { id: number; username: string; email: string };
 
 describeEachDatabase('/users', (kind) => {
-  let db: TestDatabase;
-  let app: INestApplication<App>;
-  const http = () => request(app.getHttpServer());
-
-  beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    await migrateToLatest(db.url);
-    app = await createTestApp(db.url);
-  });
-
-  afterAll(async () => {
-    await app.close();
-    await db.remove();
-  });
+  const ctx = useMigratedApp(kind);
+  const http = () => ctx.http();
 
   describe('POST /users', () => {
     it('creates a user: 201, Location, and the user without any password field', async () => {
@@ -48,7 +28,7 @@ describeEachDatabase('/users', (kind) => {
     it('stores the password only as a salted scrypt hash', async () => {
       const users = (await http().get('/users?limit=100')).body.items as UserJson[];
       const john = users.find((u) => u.username === 'john')!;
-      const hash = await passwordHashOf(app, john.id);
+      const hash = await passwordHashOf(ctx.app, john.id);
       expect(hash).toMatch(/^scrypt\$ln=15,r=8,p=1\$[\w-]{22}\$[\w-]{43}$/);
       expect(hash).not.toContain('correct horse');
     });
@@ -65,10 +45,10 @@ describeEachDatabase('/users', (kind) => {
       [{ username: 'john', email: 'other@example.com' }, 'username is already taken'],
       [{ username: 'other', email: 'JOHN@example.COM' }, 'email is already taken'],
     ])('409s a taken username or email (email case-insensitively): %j', async (body, message) => {
-      const before = await snapshotDatabase(app);
+      const before = await snapshotDatabase(ctx.app);
       const res = await http().post('/users').send(body).expect(409);
       expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message });
-      await expect(snapshotDatabase(app)).resolves.toEqual(before);
+      await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
     });
 
     it('lets the database decide a 50-way race for one username: one 201, 49 x 409', async () => {
@@ -128,12 +108,12 @@ describeEachDatabase('/users', (kind) => {
     ])(
       '400s %j naming the problem, changing nothing',
       async (body: Record<string, unknown>, message) => {
-        const before = await snapshotDatabase(app);
+        const before = await snapshotDatabase(ctx.app);
         const res = await http().post('/users').send(body).expect(400);
         expectNoSecrets(res, typeof body.password === 'string' ? [body.password] : []);
         expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
         expect(res.body.message).toContain(message);
-        await expect(snapshotDatabase(app)).resolves.toEqual(before);
+        await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
       },
     );
 
@@ -149,7 +129,7 @@ describeEachDatabase('/users', (kind) => {
 
   describe('GET /users/:id', () => {
     it('returns the user', async () => {
-      const susan = await createUser(app, 'getme');
+      const susan = await createUser(ctx.app, 'getme');
       const res = await http().get(`/users/${susan.id}`).expect(200);
       expectNoSecrets(res);
       expect(res.body).toEqual(susan);
@@ -169,7 +149,7 @@ describeEachDatabase('/users', (kind) => {
 
   describe('PATCH /users/:id', () => {
     it('changes the given fields only', async () => {
-      const user = await createUser(app, 'patchme');
+      const user = await createUser(ctx.app, 'patchme');
       const res = await http()
         .patch(`/users/${user.id}`)
         .send({ email: 'New@Example.com' })
@@ -180,8 +160,8 @@ describeEachDatabase('/users', (kind) => {
     });
 
     it('changes the password hash when a password is given', async () => {
-      const user = await createUser(app, 'repass', { password: 'first-password' });
-      const hashOf = () => passwordHashOf(app, user.id);
+      const user = await createUser(ctx.app, 'repass', { password: 'first-password' });
+      const hashOf = () => passwordHashOf(ctx.app, user.id);
       const before = await hashOf();
       expectNoSecrets(
         await http().patch(`/users/${user.id}`).send({ password: 'second-password' }).expect(200),
@@ -190,28 +170,28 @@ describeEachDatabase('/users', (kind) => {
     });
 
     it('409s a taken username, 400s bad values, 404s an unknown user, changing nothing', async () => {
-      const user = await createUser(app, 'patcher');
-      const before = await snapshotDatabase(app);
+      const user = await createUser(ctx.app, 'patcher');
+      const before = await snapshotDatabase(ctx.app);
       await http().patch(`/users/${user.id}`).send({ username: 'john' }).expect(409);
       await http().patch(`/users/${user.id}`).send({ username: 'no spaces' }).expect(400);
       await http().patch(`/users/${user.id}`).send({ id: 5 }).expect(400);
       await http().patch('/users/999999').send({ username: 'free' }).expect(404);
-      await expect(snapshotDatabase(app)).resolves.toEqual(before);
+      await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
     });
   });
 
   describe('DELETE /users/:id', () => {
     it('deletes the user and all their posts', async () => {
-      const user = await createUser(app, 'leaver');
-      const other = await createUser(app, 'stayer');
-      await createPost(app, user.id, 'one');
-      await createPost(app, user.id, 'two');
-      const kept = await createPost(app, other.id, 'kept');
+      const user = await createUser(ctx.app, 'leaver');
+      const other = await createUser(ctx.app, 'stayer');
+      await createPost(ctx.app, user.id, 'one');
+      await createPost(ctx.app, user.id, 'two');
+      const kept = await createPost(ctx.app, other.id, 'kept');
 
       await http().delete(`/users/${user.id}`).expect(204).expect('');
       await http().get(`/users/${user.id}`).expect(404);
       await http().get(`/users/${user.id}/posts`).expect(404);
-      const posts = await knexOf(app)<{ id: number }>('post').select('id');
+      const posts = await knexOf(ctx.app)<{ id: number }>('post').select('id');
       expect(posts.map((p) => p.id)).toEqual([kept.id]);
     });
 
@@ -226,7 +206,7 @@ describeEachDatabase('/users', (kind) => {
 
     beforeAll(async () => {
       for (const name of NAMES) {
-        await createUser(app, name);
+        await createUser(ctx.app, name);
       }
       const res = await http().get('/users?limit=100').expect(200);
       all = res.body.items;
@@ -247,7 +227,7 @@ describeEachDatabase('/users', (kind) => {
           .items as { id: number; username: string }[];
         expect([...whole].sort((a, b) => a.id - b.id)).toEqual(all);
         const { items, pages } = await collectPages<{ id: number; username: string }>(
-          app,
+          ctx.app,
           `/users?sort=${sort}&limit=3`,
         );
         expect(pages).toBe(Math.ceil(all.length / 3));

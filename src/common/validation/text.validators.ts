@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { ValidateBy, ValidateIf, type ValidationOptions } from 'class-validator';
 
 /**
  * Length in Unicode code points: an emoji such as 🎉 is one character, not two as
@@ -80,4 +80,13 @@ export function IsStorableText(options?: ValidationOptions): PropertyDecorator {
  */
 export function Checks(...validators: PropertyDecorator[]): PropertyDecorator {
   return applyDecorators(...validators);
+}
+
+/**
+ * Optional in the sense of "may be left out": validation is skipped only when the property is
+ * absent. Unlike `@IsOptional()`, a `null` is validated (and refused by `IsString()` and the
+ * like) instead of reaching the service as if it were a value.
+ */
+export function IsAbsentOr(): PropertyDecorator {
+  return ValidateIf((_object, value) => value !== undefined);
 }

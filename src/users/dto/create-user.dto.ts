@@ -1,7 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsEmail, IsOptional, IsString, Matches } from 'class-validator';
-import { Checks, IsNotBlank, MaxChars, MinChars } from '../../common/validation/text.validators';
+import { IsEmail, IsString, Matches } from 'class-validator';
+import {
+  Checks,
+  IsAbsentOr,
+  IsNotBlank,
+  MaxChars,
+  MinChars,
+} from '../../common/validation/text.validators';
 import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../entities/user.entity';
 
 export const PASSWORD_MIN_LENGTH = 8;
@@ -46,7 +52,7 @@ export class CreateUserDto {
     writeOnly: true,
     description: 'Stored only as a salted scrypt hash; never returned',
   })
-  @IsOptional()
+  @IsAbsentOr()
   @Checks(IsString(), MinChars(PASSWORD_MIN_LENGTH), MaxChars(PASSWORD_MAX_LENGTH))
   password?: string;
 }

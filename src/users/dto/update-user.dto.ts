@@ -1,4 +1,5 @@
 import { PartialType } from '@nestjs/swagger';
 import { CreateUserDto } from './create-user.dto';
 
-export class UpdateUserDto extends PartialType(CreateUserDto) {}
+/** Every field optional; `null` is not "absent" but an invalid value (400). */
+export class UpdateUserDto extends PartialType(CreateUserDto, { skipNullProperties: false }) {}

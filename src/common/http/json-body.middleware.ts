@@ -22,20 +22,30 @@ function hasBody(req: Request): boolean {
 }
 
 /** Keys that could reach an object's prototype if the body were ever merged into one. */
-const FORBIDDEN_KEYS = ['__proto__', 'constructor', 'prototype'];
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** The first forbidden own key at any depth of a parsed JSON value, if any. */
-function findForbiddenKey(value: unknown): string | undefined {
-  if (typeof value !== 'object' || value === null) {
-    return undefined;
-  }
-  for (const key of Object.keys(value)) {
-    if (FORBIDDEN_KEYS.includes(key)) {
-      return key;
+/** Our bodies are flat objects; anything nested deeper than this is refused outright. */
+export const MAX_JSON_DEPTH = 16;
+
+/**
+ * What is wrong with a parsed body's shape, if anything: nesting deeper than MAX_JSON_DEPTH
+ * (walked without recursion, so no body can exhaust the stack) or a forbidden key at any depth.
+ */
+function shapeProblem(body: object): string | undefined {
+  const pending: [unknown, number][] = [[body, 1]];
+  while (pending.length > 0) {
+    const [value, depth] = pending.pop()!;
+    if (typeof value !== 'object' || value === null) {
+      continue;
     }
-    const nested = findForbiddenKey((value as Record<string, unknown>)[key]);
-    if (nested) {
-      return nested;
+    if (depth > MAX_JSON_DEPTH) {
+      return `request body is nested more than ${MAX_JSON_DEPTH} levels deep`;
+    }
+    for (const [key, child] of Object.entries(value)) {
+      if (FORBIDDEN_KEYS.has(key)) {
+        return `property ${key} is not allowed`;
+      }
+      pending.push([child, depth + 1]);
     }
   }
   return undefined;
@@ -87,9 +97,9 @@ export class JsonBodyMiddleware implements NestMiddleware {
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
       throw new BadRequestException('request body must be a JSON object');
     }
-    const forbidden = findForbiddenKey(req.body);
-    if (forbidden) {
-      throw new BadRequestException(`property ${forbidden} is not allowed`);
+    const problem = shapeProblem(req.body as object);
+    if (problem) {
+      throw new BadRequestException(problem);
     }
     next();
   }

@@ -19,16 +19,56 @@ const UNIQUE_FIELDS: Record<string, string> = {
   ix_user_email: 'email',
 };
 
+/** The constraint a driver's unique-violation message names (never a value from the row). */
+const CONSTRAINT_PATTERNS = [
+  /unique constraint "(\w+)"/gi, // PostgreSQL
+  /for key '(?:\w+\.)?(\w+)'/gi, // MySQL, MariaDB: after the duplicate value, so take the last
+  /UNIQUE constraint failed: \w+\.(\w+)/gi, // SQLite names table.column
+];
+
+/**
+ * The driver's own message, without the SQL: MySQL/MariaDB keep it in `sqlMessage`; for the
+ * others MikroORM writes `${sql} - ${driver message}`.
+ */
+export function driverMessage(err: Error): string {
+  const { sqlMessage } = err as { sqlMessage?: unknown };
+  if (typeof sqlMessage === 'string') {
+    return sqlMessage;
+  }
+  // PostgreSQL's message may end with "\n - detail: Key (email)=(...)": a value, so it goes too.
+  const message = err.message.split('\n - detail:')[0];
+  const at = message.lastIndexOf(' - ');
+  return at === -1 ? message : message.slice(at + 3);
+}
+
 /** Finds which unique field a violation is about, from any driver's message. */
 export function uniqueField(err: UniqueConstraintViolationException): string | undefined {
-  const text = err.message;
-  for (const [index, field] of Object.entries(UNIQUE_FIELDS)) {
-    // PostgreSQL and MySQL name the index; SQLite names table.column.
-    if (text.includes(index) || text.includes(`user.${field}`)) {
-      return field;
+  const { constraint } = err as { constraint?: unknown }; // PostgreSQL names it outright
+  if (typeof constraint === 'string' && UNIQUE_FIELDS[constraint]) {
+    return UNIQUE_FIELDS[constraint];
+  }
+  const message = driverMessage(err);
+  for (const pattern of CONSTRAINT_PATTERNS) {
+    const name = [...message.matchAll(pattern)].at(-1)?.[1];
+    if (name) {
+      return (
+        UNIQUE_FIELDS[name] ?? (Object.values(UNIQUE_FIELDS).includes(name) ? name : undefined)
+      );
     }
   }
   return undefined;
+}
+
+/**
+ * What the log gets of an unexpected error: its class, the driver's message and the stack
+ * frames, but not MikroORM's copy of the SQL, whose values could include a password hash.
+ */
+export function describeForLog(err: unknown): string {
+  if (!(err instanceof Error)) {
+    return String(err);
+  }
+  const frames = (err.stack ?? '').split('\n').filter((line) => line.startsWith('    at '));
+  return [`${err.name}: ${driverMessage(err)}`, ...frames].join('\n');
 }
 
 /**
@@ -69,8 +109,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       );
     }
     this.logger.error(
-      `${request.method} ${request.path} failed`,
-      exception instanceof Error ? exception.stack : String(exception),
+      `${request.method} ${request.originalUrl.split('?')[0]} failed`,
+      describeForLog(exception),
     );
     return ErrorResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, 'internal server error');
   }

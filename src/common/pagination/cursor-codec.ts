@@ -8,6 +8,25 @@ export const CURSOR_SECRET = Symbol('CURSOR_SECRET');
 
 const MAC_LENGTH = 16;
 
+/** The largest id (32-bit integer columns) and Date range (±8.64e15 ms) a position can hold. */
+const MAX_ID = 2_147_483_647;
+const MAX_TIME_MS = 8.64e15;
+const MAX_SORT_STRING = 256;
+
+function isId(value: unknown): value is number {
+  return Number.isSafeInteger(value) && (value as number) >= 1 && (value as number) <= MAX_ID;
+}
+
+/**
+ * Even a correctly signed cursor is checked: the signing key may be the public default, so a
+ * cursor must never carry a value that the queries cannot take (NaN dates, huge numbers).
+ */
+function isSortValue(value: unknown, type: 'string' | 'number'): value is string | number {
+  return type === 'string'
+    ? typeof value === 'string' && value.length <= MAX_SORT_STRING
+    : Number.isSafeInteger(value) && Math.abs(value as number) <= MAX_TIME_MS;
+}
+
 /**
  * Encodes keyset positions as opaque, signed cursors bound to one listing. A cursor from another
  * listing (say, `/posts` used on `/users/1/posts`, or sorted by id used with `sort=username`) or
@@ -38,10 +57,10 @@ export class CursorCodec {
       throw new BadRequestException('cursor belongs to a different listing or sort order');
     }
     const [, sortValue, id] = decoded as [unknown, unknown, unknown];
-    if (typeof sortValue !== sortType || !Number.isSafeInteger(id) || (id as number) < 1) {
+    if (!isSortValue(sortValue, sortType) || !isId(id)) {
       throw new BadRequestException('cursor is malformed or has been altered');
     }
-    return [sortValue as string | number, id as number];
+    return [sortValue, id];
   }
 
   private sign(payload: string): Buffer {

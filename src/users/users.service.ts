@@ -1,5 +1,5 @@
-import { EntityManager } from '@mikro-orm/core';
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { EntityManager, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/keyset';
 import type { Page } from '../common/pagination/page';
@@ -67,13 +67,24 @@ export class UsersService {
     return user;
   }
 
-  /** Deletes the user and all their posts, in one transaction. */
+  /**
+   * Deletes the user and all their posts, in one transaction. A post written for the user by
+   * another request between the two deletes makes the foreign key refuse the second one: that
+   * is a conflict (409, try again), and the transaction leaves everything as it was.
+   */
   async delete(id: number): Promise<void> {
-    await this.em.transactional(async (em) => {
-      await em.nativeDelete(Post, { author: id });
-      if ((await em.nativeDelete(User, { id })) === 0) {
-        throw new NotFoundException(`user ${id} not found`);
+    try {
+      await this.em.transactional(async (em) => {
+        await em.nativeDelete(Post, { author: id });
+        if ((await em.nativeDelete(User, { id })) === 0) {
+          throw new NotFoundException(`user ${id} not found`);
+        }
+      });
+    } catch (err) {
+      if (err instanceof ForeignKeyConstraintViolationException) {
+        throw new ConflictException(`user ${id} got a new post while being deleted; try again`);
       }
-    });
+      throw err;
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { REPLEval, REPLServer } from 'node:repl';
-import { RequestContext } from '@mikro-orm/core';
+import { TransactionContext } from '@mikro-orm/core';
 import { Logger } from '@nestjs/common';
 import { repl } from '@nestjs/core';
 import { loadEnvironment } from '../config/environment';
@@ -14,8 +14,8 @@ export const HISTORY_FILE = join(PROJECT_ROOT, '.repl_history');
 /**
  * `npm run shell`: a Node REPL on the app's context (Nest's `repl()`, with its `get()`,
  * `methods()` and `debug()`), plus `em`, `orm`, `User`, `Post`, `usersService` and
- * `postsService`. Every line runs in a request context bound to the shell's `em`, so the
- * services and `em` share one unit of work, as the tutorial's shell shares `db.session`.
+ * `postsService`. Every line runs in a context bound to the shell's `em`, so the services and
+ * `em` share one unit of work (one identity map), as the tutorial's shell shares `db.session`.
  */
 async function main(): Promise<void> {
   const { DATABASE_URL } = loadEnvironment();
@@ -31,8 +31,10 @@ async function main(): Promise<void> {
   server.displayPrompt();
 
   const evaluate = server.eval;
+  // TransactionContext binds `em` itself as the context's EntityManager; RequestContext.create
+  // would fork a new one for every line, and the services would not share the shell's `em`.
   const inContext: REPLEval = (code, ctx, file, callback) =>
-    RequestContext.create(context.em, () => evaluate.call(server, code, ctx, file, callback));
+    TransactionContext.create(context.em, () => evaluate.call(server, code, ctx, file, callback));
   (server as { eval: REPLEval }).eval = inContext;
 
   server.setupHistory(HISTORY_FILE, (err) => {

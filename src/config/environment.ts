@@ -38,7 +38,9 @@ export class EnvironmentError extends Error {
 
 /** Validates and types the environment; throws a one-line error naming the variable. */
 export function validateEnvironment(raw: Record<string, unknown>): Environment {
-  const env = plainToInstance(Environment, raw, { exposeDefaultValues: true });
+  // An empty variable (PORT=) means "not set", not 0 or "".
+  const given = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== ''));
+  const env = plainToInstance(Environment, given, { exposeDefaultValues: true });
   const errors = validateSync(env);
   if (errors.length > 0) {
     const details = errors.map(

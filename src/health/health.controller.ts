@@ -1,8 +1,10 @@
 import { MikroORM } from '@mikro-orm/core';
-import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
 
 @Controller('health')
 export class HealthController {
+  private readonly logger = new Logger(HealthController.name);
+
   constructor(private readonly orm: MikroORM) {}
 
   /** 200 when the database answers a ping, 503 when it does not. */
@@ -10,7 +12,9 @@ export class HealthController {
   async check(): Promise<{ status: 'ok'; database: 'up' }> {
     const result = await this.orm.checkConnection();
     if (!result.ok) {
-      throw new ServiceUnavailableException(`database unreachable: ${result.reason}`);
+      // The reason (host, port, driver error) goes to the log, not to anonymous clients.
+      this.logger.warn(`database unreachable: ${result.reason}`);
+      throw new ServiceUnavailableException('database unreachable');
     }
     return { status: 'ok', database: 'up' };
   }

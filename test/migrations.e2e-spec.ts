@@ -169,7 +169,10 @@ describe('the MikroORM CLI on the TypeScript sources', () => {
   afterAll(() => db.remove());
 
   it('migration:check fails before migration:up and passes after it', async () => {
-    await expect(cli('migration:check')).rejects.toMatchObject({ code: 1 });
+    await expect(cli('migration:check')).rejects.toMatchObject({
+      code: 1,
+      stdout: expect.stringContaining('Changes detected. Please create migration'),
+    });
     await expect(cli('migration:up')).resolves.toMatchObject({
       stdout: expect.stringContaining('Successfully migrated up to the latest version'),
     });

@@ -1,3 +1,5 @@
+import { ConfigService } from '@nestjs/config';
+import { CursorCodec } from '../src/common/pagination/cursor-codec';
 import { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { collectPages, createPost, createUser } from './support/api';
@@ -220,6 +222,20 @@ describeEachDatabase('/posts', (kind) => {
       expect(ids).toHaveLength(9);
       expect(ids).toEqual([...ids].sort((a, b) => b - a));
       expect(items.every((p) => p.timestamp === '2020-01-01T00:00:00.000Z')).toBe(true);
+    });
+
+    it('400s a correctly signed cursor that carries an impossible position', async () => {
+      const codec = new CursorCodec(ctx.app.get(ConfigService).getOrThrow<string>('CURSOR_SECRET'));
+      for (const key of [
+        [1e300, 1],
+        [Date.now(), 2 ** 40],
+        [1.5, 1],
+      ] as [number, number][]) {
+        const res = await http()
+          .get(`/posts?cursor=${codec.encode('posts', key)}`)
+          .expect(400);
+        expect(res.body.message).toBe('cursor is malformed or has been altered');
+      }
     });
 
     it('400s a bad limit, a tampered cursor, and a cursor from another listing', async () => {

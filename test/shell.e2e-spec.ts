@@ -93,6 +93,8 @@ describe('shell', () => {
       ).resolves.toBe('<Post my first post!>');
       await type('await em.flush()');
       await expect(type('p.author')).resolves.toBe('<User john>');
+      // One unit of work: the service returns the very entity `em` holds.
+      await expect(type('(await usersService.findById(u.id)) === u')).resolves.toBe('true');
       await expect(type('await postsService.findByAuthor(u.id)')).resolves.toBe(
         '[ <Post my first post!> ]',
       );

@@ -104,6 +104,8 @@ describeEachDatabase('/users', (kind) => {
         { username: 'a1', email: 'a1@example.com', password: 12345678 },
         'password must be a string',
       ],
+      [{ username: 'a1', email: 'a1@example.com', password: null }, 'password must be a string'],
+      [{ username: null, email: 'a1@example.com' }, 'username must be a string'],
       [{ username: 'a1', email: 'a1@example.com', admin: true }, 'property admin should not exist'],
     ])(
       '400s %j naming the problem, changing nothing',
@@ -175,6 +177,13 @@ describeEachDatabase('/users', (kind) => {
       await http().patch(`/users/${user.id}`).send({ username: 'john' }).expect(409);
       await http().patch(`/users/${user.id}`).send({ username: 'no spaces' }).expect(400);
       await http().patch(`/users/${user.id}`).send({ id: 5 }).expect(400);
+      for (const field of ['username', 'email', 'password']) {
+        const res = await http()
+          .patch(`/users/${user.id}`)
+          .send({ [field]: null })
+          .expect(400);
+        expect(res.body.message).toBe(`${field} must be a string`);
+      }
       await http().patch('/users/999999').send({ username: 'free' }).expect(404);
       await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
     });
@@ -208,15 +217,20 @@ describeEachDatabase('/users', (kind) => {
       for (const name of NAMES) {
         await createUser(ctx.app, name);
       }
+      for (let i = 0; i < 20; i++) {
+        await createUser(ctx.app, `filler${i}`);
+      }
       const res = await http().get('/users?limit=100').expect(200);
       all = res.body.items;
       expect(res.body.nextCursor).toBeNull();
     });
 
     it('defaults to id order, 20 per page', async () => {
+      expect(all.length).toBeGreaterThan(20);
       const res = await http().get('/users').expect(200);
       expectNoSecrets(res);
       expect(res.body.items).toEqual(all.slice(0, 20));
+      expect(res.body.nextCursor).toEqual(expect.any(String));
       expect(all.map((u) => u.id)).toEqual([...all.map((u) => u.id)].sort((a, b) => a - b));
     });
 

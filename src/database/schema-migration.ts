@@ -12,9 +12,27 @@ export abstract class SchemaMigration extends Migration {
     return this.getKnex().schema;
   }
 
+  /** The connected database's client library: 'better-sqlite3', 'pg', 'mysql2' or 'mariadb'. */
+  protected get dialect(): string {
+    return String((this.getKnex().client as { driverName?: unknown }).driverName);
+  }
+
+  /**
+   * Adds the builder's statements to the migration. Some changes cannot be written as plain
+   * statements: knex does them on SQLite by rebuilding the table at run time (dropping or
+   * changing a column). Those are refused here rather than silently left out; write them as
+   * SQL for each `dialect` instead (SQLite itself can `alter table ... drop column`).
+   */
   protected addSchema(builder: Knex.SchemaBuilder): void {
     const knex = this.getKnex();
-    for (const { sql, bindings } of builder.toSQL()) {
+    const statements = builder.toSQL() as (Knex.Sql & { statementsProducer?: unknown })[];
+    if (statements.some((s) => s.statementsProducer || /^pragma table_info/i.test(s.sql))) {
+      throw new Error(
+        `${this.constructor.name}: this schema change needs a table rebuild on ${this.dialect}; ` +
+          'write it as SQL per dialect (see SchemaMigration)',
+      );
+    }
+    for (const { sql, bindings } of statements) {
       this.addSql(bindings?.length ? knex.raw(sql, bindings as Knex.RawBinding[]) : sql);
     }
   }

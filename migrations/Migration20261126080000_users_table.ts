@@ -5,6 +5,7 @@ export class Migration20261126080000_users_table extends SchemaMigration {
   override up(): void {
     this.addSchema(
       this.schema.createTable('user', (table) => {
+        this.mysqlTableOptions(table);
         table.increments('id').primary();
         table.string('username', 64).notNullable();
         table.string('email', 120).notNullable();

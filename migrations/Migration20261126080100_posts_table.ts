@@ -5,6 +5,7 @@ export class Migration20261126080100_posts_table extends SchemaMigration {
   override up(): void {
     this.addSchema(
       this.schema.createTable('post', (table) => {
+        this.mysqlTableOptions(table);
         table.increments('id').primary();
         table.string('body', 140).notNullable();
         table.datetime('timestamp', { precision: 3 }).notNullable();

@@ -17,6 +17,22 @@ export abstract class SchemaMigration extends Migration {
     return String((this.getKnex().client as { driverName?: unknown }).driverName);
   }
 
+  /** MySQL or MariaDB, whose tables get an explicit charset and collation. */
+  protected get isMySql(): boolean {
+    return this.dialect === 'mysql2' || this.dialect === 'mariadb';
+  }
+
+  /**
+   * On MySQL/MariaDB: utf8mb4 (whatever the server's default, so emoji fit) and a binary
+   * collation, so that uniqueness and ordering compare exactly, as on SQLite and PostgreSQL.
+   */
+  protected mysqlTableOptions(table: Knex.CreateTableBuilder): void {
+    if (this.isMySql) {
+      table.charset('utf8mb4');
+      table.collate('utf8mb4_bin');
+    }
+  }
+
   /**
    * Adds the builder's statements to the migration. Some changes cannot be written as plain
    * statements: knex does them on SQLite by rebuilding the table at run time (dropping or

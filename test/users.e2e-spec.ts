@@ -119,6 +119,21 @@ describeEachDatabase('/users', (kind) => {
       },
     );
 
+    it('treats usernames that differ only in case as different users, on every database', async () => {
+      await http()
+        .post('/users')
+        .send({ username: 'CaseUser', email: 'c1@example.com' })
+        .expect(201);
+      await http()
+        .post('/users')
+        .send({ username: 'caseuser', email: 'c2@example.com' })
+        .expect(201);
+      await http()
+        .post('/users')
+        .send({ username: 'caseuser', email: 'c3@example.com' })
+        .expect(409);
+    });
+
     it('accepts a 64-character username and a 120-character email', async () => {
       const email = `${'e'.repeat(64)}@${'d'.repeat(51)}.com`;
       expect(email).toHaveLength(120);

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
-import { existsSync } from 'node:fs';
 import type { Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
+import { loadEnvironment } from './src/config/environment';
 import { parseDatabaseUrl } from './src/database/database-url';
 import { driverOptions } from './src/database/drivers';
 import { PROJECT_ROOT } from './src/database/project-root';
@@ -45,9 +45,6 @@ export function createOrmConfig(
 
 /** For the MikroORM CLI, which reads `.env` only for its own MIKRO_ORM_* variables. */
 export default function cliConfig(): Options {
-  const envFile = join(PROJECT_ROOT, '.env');
-  if (existsSync(envFile)) {
-    process.loadEnvFile(envFile);
-  }
-  return createOrmConfig();
+  // The same `.env` loading and validation as the app, so a bad DATABASE_URL reads the same.
+  return createOrmConfig(loadEnvironment().DATABASE_URL);
 }

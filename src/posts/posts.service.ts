@@ -80,7 +80,7 @@ export class PostsService {
     authorId?: number,
   ): Promise<Page<Post>> {
     const after = cursor ? this.cursors.decode(cursor, listing, 'number') : undefined;
-    const rows = await this.posts.findPage(limit + 1, after as [number, number], authorId);
+    const rows = await this.posts.findPage(limit + 1, after, authorId);
     return toPage(rows, limit, (last) =>
       this.cursors.encode(listing, [last.timestamp.getTime(), last.id]),
     );

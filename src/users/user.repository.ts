@@ -8,6 +8,16 @@ export type UserOrder = (typeof USER_ORDERS)[number];
 /** Where a page starts: after the user with this sort value and id. */
 export type UserPosition = [sortValue: string | number, id: number];
 
+/** Whether an order sorts by username (else by id). */
+export function sortsByUsername(order: UserOrder): boolean {
+  return order.endsWith('username');
+}
+
+/** A user's position in `order`: its sort value, then its id. */
+export function positionOf(order: UserOrder, user: User): UserPosition {
+  return [sortsByUsername(order) ? user.username : user.id, user.id];
+}
+
 export class UserRepository extends EntityRepository<User> {
   /** Every user, in one of the orders the tutorial shows (by id, or by username either way). */
   findAllOrdered(order: UserOrder = 'id'): Promise<User[]> {
@@ -33,13 +43,13 @@ function direction(order: UserOrder): 'asc' | 'desc' {
 function orderBy(order: UserOrder) {
   const dir = direction(order);
   // Ties (none today: usernames are unique) are broken by id, so the order is total.
-  return order.endsWith('username') ? { username: dir, id: dir } : { id: dir };
+  return sortsByUsername(order) ? { username: dir, id: dir } : { id: dir };
 }
 
 function afterPosition(order: UserOrder, [value, id]: UserPosition): FilterQuery<User> {
   const desc = direction(order) === 'desc';
   const past = desc ? '$lt' : '$gt';
-  if (!order.endsWith('username')) {
+  if (!sortsByUsername(order)) {
     return { id: { [past]: id } };
   }
   // (username, id) past (value, id), written so that an index range on username applies.

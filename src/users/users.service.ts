@@ -9,7 +9,7 @@ import type { ListUsersQueryDto } from './dto/list-users-query.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
 import { User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
-import { UserRepository, type UserOrder } from './user.repository';
+import { positionOf, sortsByUsername, UserRepository, type UserOrder } from './user.repository';
 
 @Injectable()
 export class UsersService {
@@ -42,14 +42,10 @@ export class UsersService {
 
   async list({ sort, limit, cursor }: ListUsersQueryDto): Promise<Page<User>> {
     const listing = `users?sort=${sort}`;
-    const byName = sort.endsWith('username');
-    const after = cursor
-      ? this.cursors.decode(cursor, listing, byName ? 'string' : 'number')
-      : undefined;
+    const sortType = sortsByUsername(sort) ? 'string' : 'number';
+    const after = cursor ? this.cursors.decode(cursor, listing, sortType) : undefined;
     const rows = await this.users.findPage(sort, limit + 1, after);
-    return toPage(rows, limit, (last) =>
-      this.cursors.encode(listing, [byName ? last.username : last.id, last.id]),
-    );
+    return toPage(rows, limit, (last) => this.cursors.encode(listing, positionOf(sort, last)));
   }
 
   async update(id: number, { username, email, password }: UpdateUserDto): Promise<User> {

@@ -47,6 +47,9 @@ export class CursorCodec {
    * The position a cursor stands for, checked to belong to `listing` and to carry a sort value
    * of the expected type.
    */
+  decode(cursor: string, listing: string, sortType: 'number'): [number, number];
+  decode(cursor: string, listing: string, sortType: 'string'): [string, number];
+  decode(cursor: string, listing: string, sortType: 'string' | 'number'): CursorKey;
   decode(cursor: string, listing: string, sortType: 'string' | 'number'): CursorKey {
     const [payload, mac, ...rest] = cursor.split('.');
     if (!payload || !mac || rest.length > 0 || !this.verify(payload, mac)) {

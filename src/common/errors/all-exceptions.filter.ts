@@ -13,10 +13,15 @@ import {
 import type { Request, Response } from 'express';
 import { ErrorResponse } from './error-response';
 
-/** Unique indexes, by the names the migrations give them, and the field each one guards. */
+/**
+ * The field each unique index guards, by the index names the migrations give them (PostgreSQL,
+ * MySQL/MariaDB) and by column (SQLite names the column instead).
+ */
 const UNIQUE_FIELDS: Record<string, string> = {
   ix_user_username: 'username',
   ix_user_email: 'email',
+  username: 'username',
+  email: 'email',
 };
 
 /** The constraint a driver's unique-violation message names (never a value from the row). */
@@ -51,9 +56,7 @@ export function uniqueField(err: UniqueConstraintViolationException): string | u
   for (const pattern of CONSTRAINT_PATTERNS) {
     const name = [...message.matchAll(pattern)].at(-1)?.[1];
     if (name) {
-      return (
-        UNIQUE_FIELDS[name] ?? (Object.values(UNIQUE_FIELDS).includes(name) ? name : undefined)
-      );
+      return UNIQUE_FIELDS[name];
     }
   }
   return undefined;

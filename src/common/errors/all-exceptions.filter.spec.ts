@@ -1,5 +1,16 @@
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { describeForLog, driverMessage, uniqueField } from './all-exceptions.filter';
+import {
+  DeadlockException,
+  LockWaitTimeoutException,
+  UniqueConstraintViolationException,
+} from '@mikro-orm/core';
+import type { ArgumentsHost } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
+import {
+  AllExceptionsFilter,
+  describeForLog,
+  driverMessage,
+  uniqueField,
+} from './all-exceptions.filter';
 
 /** A unique violation as MikroORM raises it: the SQL, with values, before the driver's text. */
 function violation(message: string, extra: Record<string, unknown> = {}) {
@@ -62,5 +73,59 @@ describe('describeForLog', () => {
       sqlMessage: 'Data too long',
     });
     expect(describeForLog(err).split('\n')[0]).toBe('Error: Data too long');
+  });
+});
+
+/** Runs the filter on `exception` for a POST /posts and returns what it sent. */
+function respond(exception: unknown) {
+  const sent = { status: 0, body: undefined as unknown, headers: {} as Record<string, string> };
+  const response = {
+    headersSent: false,
+    hasHeader: (name: string) => name in sent.headers,
+    setHeader: (name: string, value: string) => (sent.headers[name] = value),
+    status(code: number) {
+      sent.status = code;
+      return this;
+    },
+    json: (body: unknown) => (sent.body = body),
+  };
+  const request = { method: 'POST', originalUrl: '/posts?x=1' };
+  const host = {
+    switchToHttp: () => ({ getResponse: () => response, getRequest: () => request }),
+  } as unknown as ArgumentsHost;
+  new AllExceptionsFilter().catch(exception, host);
+  return sent;
+}
+
+describe('AllExceptionsFilter', () => {
+  beforeEach(() => {
+    jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
+    jest.spyOn(Logger.prototype, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([
+    ['a lock wait timeout', new LockWaitTimeoutException(new Error('database is locked'))],
+    ['a deadlock', new DeadlockException(new Error('deadlock detected'))],
+  ])('answers %s with a 503 the client may retry after a second', (_name, exception) => {
+    expect(respond(exception)).toEqual({
+      status: 503,
+      headers: { 'Retry-After': '1' },
+      body: {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'the database is busy; retry the request',
+      },
+    });
+  });
+
+  it('answers anything unexpected with a 500 that says nothing of the cause', () => {
+    const sent = respond(new Error('insert into `user` ... secret'));
+    expect(sent).toEqual({
+      status: 500,
+      headers: {},
+      body: { statusCode: 500, error: 'Internal Server Error', message: 'internal server error' },
+    });
+    expect(Logger.prototype.error).toHaveBeenCalledWith('POST /posts failed', expect.any(String));
   });
 });

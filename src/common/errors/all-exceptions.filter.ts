@@ -1,5 +1,7 @@
 import {
+  DeadlockException,
   ForeignKeyConstraintViolationException,
+  LockWaitTimeoutException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import {
@@ -77,8 +79,8 @@ export function describeForLog(err: unknown): string {
 /**
  * The one place that turns exceptions into `{ statusCode, error, message }` responses:
  * Nest's HTTP exceptions keep their status (validation messages joined into one string),
- * a unique violation is a 409 naming the field, a foreign key violation a 422, and anything
- * else a 500 that is logged (without the request body, which may hold a password).
+ * a unique violation is a 409 naming the field, a foreign key violation a 422, a lock timeout
+ * or deadlock a 503 with Retry-After, and anything else a 500 that is logged (without the request body, which may hold a password).
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -90,6 +92,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toResponse(exception, ctx.getRequest<Request>());
     if (response.headersSent) {
       return;
+    }
+    if (body.statusCode === 503 && !response.hasHeader('Retry-After')) {
+      response.setHeader('Retry-After', '1'); // a busy database is usually free a moment later
     }
     response.status(body.statusCode).json(body);
   }
@@ -109,6 +114,15 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return ErrorResponse.of(
         HttpStatus.UNPROCESSABLE_ENTITY,
         'the request refers to a user that does not exist',
+      );
+    }
+    if (exception instanceof LockWaitTimeoutException || exception instanceof DeadlockException) {
+      // Another writer held the database past the busy timeout: nothing was written, and the
+      // same request is likely to succeed a moment later.
+      this.logger.warn(`${request.method} ${request.originalUrl.split('?')[0]}: ${exception.name}`);
+      return ErrorResponse.of(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'the database is busy; retry the request',
       );
     }
     this.logger.error(

@@ -1,5 +1,6 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
 import { JsonBodyMiddleware } from './common/http/json-body.middleware';
+import { LoggingModule } from './common/logging/logging.module';
 import { PaginationModule } from './common/pagination/pagination.module';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
@@ -10,6 +11,7 @@ import { UsersModule } from './users/users.module';
 @Module({
   imports: [
     AppConfigModule,
+    LoggingModule,
     DatabaseModule,
     PaginationModule,
     UsersModule,

@@ -1,7 +1,12 @@
+import type { Server } from 'node:http';
 import { type INestApplication, type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Express } from 'express';
+import helmet from 'helmet';
+import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import type { Environment } from './config/environment';
 
 /**
  * Options for creating the app. Nest's own body parser is off: `JsonBodyMiddleware` parses
@@ -14,6 +19,15 @@ export const APP_OPTIONS: NestApplicationOptions = { bodyParser: false };
  * this, so the tests exercise exactly what production runs.
  */
 export function configureApp(app: INestApplication): INestApplication {
+  const config = app.get<ConfigService<Environment, true>>(ConfigService);
+  app.useLogger(app.get(Logger));
+
+  const express = app.getHttpAdapter().getInstance() as Express;
+  express.disable('x-powered-by');
+  express.set('trust proxy', trustProxy(config.get('TRUST_PROXY', { infer: true })));
+  app.use(helmet());
+  limitRequestTime(app.getHttpServer() as Server, config.get('REQUEST_TIMEOUT', { infer: true }));
+
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -24,10 +38,29 @@ export function configureApp(app: INestApplication): INestApplication {
     }),
   );
   app.useGlobalFilters(new AllExceptionsFilter());
-  (app.getHttpAdapter().getInstance() as Express).disable('x-powered-by');
-  app.enableShutdownHooks();
   setUpOpenApi(app);
   return app;
+}
+
+/** `TRUST_PROXY` as express reads it: a hop count, true/false, or addresses and subnets. */
+export function trustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === 'false') {
+    return false;
+  }
+  if (value === 'true') {
+    return true;
+  }
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+/**
+ * A client must send a whole request within `ms` (Node answers 408 otherwise), and a connection
+ * on which nothing moves for `ms` is closed, so slow or stalled clients cannot pile up sockets.
+ */
+function limitRequestTime(server: Server, ms: number): void {
+  server.requestTimeout = ms;
+  server.headersTimeout = ms;
+  server.setTimeout(ms);
 }
 
 /** OpenAPI document from the controllers and DTOs: UI at /docs, JSON at /docs-json. */

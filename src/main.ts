@@ -1,3 +1,4 @@
+import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { APP_OPTIONS, configureApp } from './app.setup';
@@ -8,7 +9,7 @@ import { PROJECT_ROOT } from './database/project-root';
 async function bootstrap(): Promise<void> {
   // A bad variable (e.g. an unsupported DATABASE_URL) stops the process with one line, before
   // the app module (whose ConfigModule validates the same way) is even loaded.
-  const { PORT, DATABASE_URL } = loadEnvironment();
+  const { PORT, DATABASE_URL, SHUTDOWN_TIMEOUT } = loadEnvironment();
   const target = parseDatabaseUrl(DATABASE_URL, PROJECT_ROOT);
   const { AppModule } = await import('./app.module');
   // Start-up logs are held back until the app is up, so that a failure (say, a database server
@@ -22,10 +23,36 @@ async function bootstrap(): Promise<void> {
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`Cannot start on ${describeTarget(target)}: ${reason}`);
   });
-  app.flushLogs();
   configureApp(app);
+  app.flushLogs();
+  closeOnSignals(app, SHUTDOWN_TIMEOUT);
   await app.listen(PORT);
   new Logger('Bootstrap').log(`Listening on ${await app.getUrl()}`);
+}
+
+/**
+ * On SIGTERM or SIGINT: stop accepting connections, let the requests in flight finish, close
+ * the database, exit 0. If that takes longer than `timeoutMs`, exit 1 anyway; a second signal
+ * kills the process at once.
+ */
+function closeOnSignals(app: INestApplication, timeoutMs: number): void {
+  const logger = new Logger('Shutdown');
+  const close = (signal: NodeJS.Signals): void => {
+    process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
+    logger.log(`${signal}: finishing requests in flight, then closing`);
+    setTimeout(() => {
+      logger.error(`Requests still in flight after ${timeoutMs} ms; exiting anyway`);
+      process.exit(1);
+    }, timeoutMs).unref();
+    app.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', close).once('SIGINT', close);
 }
 
 bootstrap().catch((err: unknown) => {

@@ -31,4 +31,45 @@ describe('validateEnvironment', () => {
   it('rejects an unsupported DATABASE_URL', () => {
     expect(() => validateEnvironment({ DATABASE_URL: 'oracle://db' })).toThrow(DatabaseUrlError);
   });
+
+  it('defaults the hardening settings', () => {
+    expect(validateEnvironment({})).toMatchObject({
+      LOG_LEVEL: 'info',
+      SIGNUP_RATE_LIMIT: 10,
+      SIGNUP_RATE_WINDOW: 600,
+      REQUEST_TIMEOUT: 10_000,
+      SHUTDOWN_TIMEOUT: 10_000,
+    });
+    expect(validateEnvironment({}).TRUST_PROXY).toBeUndefined();
+  });
+
+  it('reads them from strings, 0 turning the sign-up limit off', () => {
+    expect(
+      validateEnvironment({
+        LOG_LEVEL: 'silent',
+        SIGNUP_RATE_LIMIT: '0',
+        SIGNUP_RATE_WINDOW: '60',
+        REQUEST_TIMEOUT: '2000',
+        TRUST_PROXY: 'loopback',
+      }),
+    ).toMatchObject({
+      LOG_LEVEL: 'silent',
+      SIGNUP_RATE_LIMIT: 0,
+      SIGNUP_RATE_WINDOW: 60,
+      REQUEST_TIMEOUT: 2000,
+      TRUST_PROXY: 'loopback',
+    });
+  });
+
+  it.each([
+    ['LOG_LEVEL', 'verbose'],
+    ['SIGNUP_RATE_LIMIT', '-1'],
+    ['SIGNUP_RATE_WINDOW', '0'],
+    ['REQUEST_TIMEOUT', '10'],
+    ['SHUTDOWN_TIMEOUT', 'soon'],
+  ])('rejects %s=%s naming it', (name, value) => {
+    expect(() => validateEnvironment({ [name]: value })).toThrow(
+      new RegExp(`^Invalid environment: ${name}=${value}: `),
+    );
+  });
 });

@@ -2,11 +2,24 @@ import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MinLength, Min, validateSync } from 'class-validator';
+import {
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MinLength,
+  Min,
+  validateSync,
+} from 'class-validator';
 import { parseDatabaseUrl } from '../database/database-url';
 import { PROJECT_ROOT } from '../database/project-root';
 
 /** The environment variables the app reads (from the process or from `.env`). */
+/** pino's levels; `silent` logs nothing. */
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 export class Environment {
   /** HTTP port. */
   @IsOptional()
@@ -30,6 +43,51 @@ export class Environment {
   @IsString()
   @MinLength(16)
   CURSOR_SECRET: string = 'microblog-nest default cursor key';
+
+  /** Least severe level logged: one JSON line per request at `info`, errors only at `error`. */
+  @IsOptional()
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** Accounts one client address may create per `SIGNUP_RATE_WINDOW`; 0 turns the limit off. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SIGNUP_RATE_LIMIT: number = 10;
+
+  /** The window of `SIGNUP_RATE_LIMIT`, in seconds. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  SIGNUP_RATE_WINDOW: number = 600;
+
+  /**
+   * Express's `trust proxy` setting, for a server behind a reverse proxy: which hops'
+   * `X-Forwarded-For` to believe, so that rate limits apply to the client and not to the proxy
+   * (e.g. `loopback`, `1`, `10.0.0.0/8`). Unset: the address that connected is the client.
+   */
+  @IsOptional()
+  @IsString()
+  TRUST_PROXY?: string;
+
+  /**
+   * Milliseconds a client gets to send a whole request (headers and body) before the server
+   * answers 408 and closes the connection, so that slow clients cannot hold connections open.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1000)
+  REQUEST_TIMEOUT: number = 10_000;
+
+  /** Milliseconds that shutdown waits for requests in flight before the process exits anyway. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  SHUTDOWN_TIMEOUT: number = 10_000;
 }
 
 export class EnvironmentError extends Error {

@@ -10,6 +10,7 @@ import {
   Post,
   Query,
   Res,
+  UseGuards,
 } from '@nestjs/common';
 import {
   ApiCreatedResponse,
@@ -18,6 +19,7 @@ import {
   ApiOperation,
   ApiTags,
 } from '@nestjs/swagger';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { mapPage, type Page } from '../common/pagination/page';
@@ -34,12 +36,16 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Post()
-  @ApiOperation({ summary: 'Create a user' })
+  @UseGuards(ThrottlerGuard)
+  @ApiOperation({
+    summary: 'Create a user',
+    description: 'Rate-limited per client address: `SIGNUP_RATE_LIMIT` per `SIGNUP_RATE_WINDOW`',
+  })
   @ApiCreatedResponse({
     type: UserResponse,
     headers: { Location: { description: 'URL of the new user', example: '/users/1' } },
   })
-  @ApiErrors(400, 409, 413, 415)
+  @ApiErrors(400, 409, 413, 415, 429)
   async create(
     @Body() dto: CreateUserDto,
     @Res({ passthrough: true }) res: Response,

@@ -15,12 +15,25 @@ import {
 } from './test-database';
 
 /**
+ * What tests change from the defaults: no logs, and no limit on sign-ups (tests create many
+ * users from one address; the limit has its own test). These win over `process.env`, into
+ * which ConfigModule has already copied the defaults when AppModule was loaded.
+ */
+const TEST_DEFAULTS = { LOG_LEVEL: 'silent', SIGNUP_RATE_LIMIT: '0' };
+
+/**
  * The real app (same modules, same `configureApp()` as `main.ts`) on the database `url` names,
  * listening on a free port so that supertest can send concurrent requests to one server. The
- * configuration goes through the real validation, with `DATABASE_URL` set to `url`.
+ * configuration goes through the real validation, with `DATABASE_URL` set to `url` and any
+ * other variables from `env`.
  */
-export async function createTestApp(url: string): Promise<INestApplication> {
-  const config = new ConfigService(validateEnvironment({ ...process.env, DATABASE_URL: url }));
+export async function createTestApp(
+  url: string,
+  env: Record<string, string> = {},
+): Promise<INestApplication> {
+  const config = new ConfigService(
+    validateEnvironment({ ...process.env, ...TEST_DEFAULTS, ...env, DATABASE_URL: url }),
+  );
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(ConfigService)
     .useValue(config)

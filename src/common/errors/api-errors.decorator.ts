@@ -18,6 +18,10 @@ const EXAMPLES: Record<number, { description: string; message: string }> = {
     description: 'The body refers to a user that does not exist',
     message: 'authorId 42 does not refer to an existing user',
   },
+  429: {
+    description: 'Too many accounts created from this address; see the Retry-After header',
+    message: 'too many accounts created from this address; try again in 600 s',
+  },
 };
 
 /** Documents error responses (`{ statusCode, error, message }`) with an example each. */

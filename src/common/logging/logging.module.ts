@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ConfigService } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
+import type { Environment } from '../../config/environment';
+
+/** A request id a client or proxy may pass in `X-Request-Id`; anything else is replaced. */
+const CLIENT_REQUEST_ID = /^[\w.:@-]{1,128}$/;
+
+/**
+ * The request's id: the caller's `X-Request-Id` when it is a plain token (so one id follows a
+ * request through a proxy), a new UUID otherwise. It goes back in the response's `X-Request-Id`
+ * and into every log line written while the request is handled.
+ */
+export function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && CLIENT_REQUEST_ID.test(given) ? given : randomUUID();
+  res.setHeader('X-Request-Id', id);
+  return id;
+}
+
+/** What a request log line says of the request (its id is `reqId`): no headers, query or body. */
+interface LoggedRequest {
+  method: string;
+  url: string;
+}
+
+/**
+ * Structured JSON logs through pino: Nest's own messages, and one line per request with its
+ * method, path, status, duration (`ms`) and id. `LOG_LEVEL` sets the threshold (`silent` in
+ * tests); a 5xx is logged at `error`, everything else at `info`.
+ */
+export const LoggingModule = LoggerModule.forRootAsync({
+  inject: [ConfigService],
+  useFactory: (config: ConfigService<Environment, true>) => ({
+    pinoHttp: {
+      level: config.get('LOG_LEVEL', { infer: true }),
+      genReqId: requestId,
+      customAttributeKeys: { responseTime: 'ms' },
+      serializers: {
+        req: (req: LoggedRequest) => ({ method: req.method, path: req.url.split('?')[0] }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+        err || res.statusCode >= 500 ? 'error' : 'info',
+      // For a 5xx pino-http makes up an error whose stack is its own; the exception filter has
+      // already logged the real cause under the same request id.
+      customErrorObject: (
+        _req: IncomingMessage,
+        _res: ServerResponse,
+        _err: Error,
+        line: Record<string, unknown>,
+      ) => ({ ...line, err: undefined }),
+      // Lines logged while handling a request carry its id, not a copy of the request.
+      quietReqLogger: true,
+    },
+  }),
+});

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -31,28 +32,34 @@ async function bootstrap(): Promise<void> {
 }
 
 /**
- * On SIGTERM or SIGINT: stop accepting connections, let the requests in flight finish, close
- * the database, exit 0. If that takes longer than `timeoutMs`, exit 1 anyway; a second signal
- * kills the process at once.
+ * On SIGTERM or SIGINT: stop accepting connections, let the requests in flight finish, then
+ * close the modules and the database, and exit 0. (Nest's own shutdown hooks would destroy the
+ * modules before closing the server, under requests still running, and end the process by
+ * re-raising the signal.) If that takes longer than `timeoutMs`, exit 1 anyway; a second
+ * signal kills the process at once.
  */
 function closeOnSignals(app: INestApplication, timeoutMs: number): void {
   const logger = new Logger('Shutdown');
-  const close = (signal: NodeJS.Signals): void => {
+  const server = app.getHttpServer() as Server;
+  const close = async (signal: NodeJS.Signals): Promise<void> => {
     process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
     logger.log(`${signal}: finishing requests in flight, then closing`);
     setTimeout(() => {
       logger.error(`Requests still in flight after ${timeoutMs} ms; exiting anyway`);
       process.exit(1);
     }, timeoutMs).unref();
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
-        process.exit(1);
-      },
-    );
+    await new Promise((resolve) => server.close(resolve));
+    await app.close();
+    logger.log('Closed: requests finished, database connection closed');
+    process.exit(0);
   };
-  process.once('SIGTERM', close).once('SIGINT', close);
+  const onSignal = (signal: NodeJS.Signals): void => {
+    close(signal).catch((err: unknown) => {
+      logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
 }
 
 bootstrap().catch((err: unknown) => {

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HttpClient, HttpResponse } from './http-client';
 
 export interface PostRecord {
@@ -154,6 +155,7 @@ export async function runWorkload(
       return res;
     } catch (err) {
       ledger.fail(err);
+      await sleep(20); // as a real client would, rather than spin on a closed port
       return undefined;
     }
   };

@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
-import { type INestApplication, type NestApplicationOptions, ValidationPipe } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { Express } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { DtoValidationPipe } from './common/validation/dto-validation.pipe';
 import type { Environment } from './config/environment';
 
 /**
@@ -29,7 +30,7 @@ export function configureApp(app: INestApplication): INestApplication {
   limitRequestTime(app.getHttpServer() as Server, config.get('REQUEST_TIMEOUT', { infer: true }));
 
   app.useGlobalPipes(
-    new ValidationPipe({
+    new DtoValidationPipe({
       whitelist: true,
       forbidNonWhitelisted: true,
       transform: true,

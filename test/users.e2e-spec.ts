@@ -89,6 +89,14 @@ describeEachDatabase('/users', (kind) => {
       [{ username: 'a1' }, 'email must be a string'],
       [{ username: 'a1', email: 'not-an-email' }, 'email must be a valid email address'],
       [
+        { username: 'a1', email: '\ud800@example.com' },
+        'email must not contain NUL characters or unpaired surrogates',
+      ],
+      [
+        { username: 'a1', email: 'a1@example.com', password: 'long enough \udc00' },
+        'password must not contain NUL characters or unpaired surrogates',
+      ],
+      [
         { username: 'a1', email: `${'x'.repeat(110)}@example.com` },
         'email must be at most 120 characters',
       ],
@@ -161,6 +169,20 @@ describeEachDatabase('/users', (kind) => {
         const res = await http().get(`/users/${id}`).expect(400);
         expect(res.body.message).toBe('id must be a positive integer');
       }
+    });
+
+    it('400s other spellings of an existing id instead of acting on it', async () => {
+      const user = await createUser(ctx.app, 'spelled');
+      const id = user.id;
+      const spellings = [`0${id}`, `${id}.0`, `${id}e0`, `+${id}`, `0x${id.toString(16)}`];
+      spellings.push(`0o${id.toString(8)}`, `%20${id}`, `%09${id}`, `${id}%20`);
+      for (const spelling of spellings) {
+        for (const method of ['get', 'patch', 'delete'] as const) {
+          const res = await http()[method](`/users/${spelling}`).send({ email: 'x@example.com' });
+          expect([method, spelling, res.status]).toEqual([method, spelling, 400]);
+        }
+      }
+      await http().get(`/users/${user.id}`).expect(200).expect(user);
     });
   });
 

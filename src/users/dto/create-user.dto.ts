@@ -5,6 +5,7 @@ import {
   Checks,
   IsAbsentOr,
   IsNotBlank,
+  IsStorableText,
   MaxChars,
   MinChars,
 } from '../../common/validation/text.validators';
@@ -41,6 +42,8 @@ export class CreateUserDto {
   @Checks(
     IsString(),
     MaxChars(EMAIL_MAX_LENGTH),
+    // Before IsEmail, which throws (a 500) on an unpaired surrogate.
+    IsStorableText(),
     IsEmail({}, { message: 'email must be a valid email address' }),
   )
   email!: string;
@@ -53,6 +56,12 @@ export class CreateUserDto {
     description: 'Stored only as a salted scrypt hash; never returned',
   })
   @IsAbsentOr()
-  @Checks(IsString(), MinChars(PASSWORD_MIN_LENGTH), MaxChars(PASSWORD_MAX_LENGTH))
+  // An unpaired surrogate would be hashed as U+FFFD: two different passwords, one hash.
+  @Checks(
+    IsString(),
+    MinChars(PASSWORD_MIN_LENGTH),
+    MaxChars(PASSWORD_MAX_LENGTH),
+    IsStorableText(),
+  )
   password?: string;
 }

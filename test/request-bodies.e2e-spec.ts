@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import request from 'supertest';
 import { createUser } from './support/api';
 import { snapshotDatabase } from './support/db-snapshot';
@@ -115,7 +116,7 @@ describeEachDatabase('request bodies', (kind) => {
     );
   });
 
-  it.each(['__proto__', 'constructor', 'prototype'])(
+  it.each(['__proto__', 'constructor', 'prototype', 'toString', 'isPrototypeOf', 'valueOf'])(
     'a %s key, at any depth, is a 400',
     async (key) => {
       await expectRejected(
@@ -165,4 +166,83 @@ describeEachDatabase('request bodies', (kind) => {
       /charset/,
     );
   });
+
+  it.each(['utf-16', 'utf-16le', 'utf-32', 'latin1'])(
+    'a body in charset %s is a 415, even one JSON allows',
+    async (charset) => {
+      await expectRejected(
+        () =>
+          http()
+            .post('/users')
+            .set('Content-Type', `application/json; charset=${charset}`)
+            .send('{"username":"k","email":"k@example.com"}'),
+        415,
+        'Content-Type charset must be utf-8',
+      );
+    },
+  );
+
+  it.each([
+    ['a byte that is never UTF-8', Buffer.from('{"body":"!\xff","authorId":1}', 'latin1')],
+    [
+      'an encoded surrogate',
+      Buffer.from([...Buffer.from('{"body":"'), 0xed, 0xa0, 0x80, 0x22, 0x7d]),
+    ],
+    ['a truncated sequence', Buffer.from([...Buffer.from('{"body":"'), 0xe2, 0x82, 0x22, 0x7d])],
+  ])('%s in the body is a 400, not stored as U+FFFD', async (_name, bytes) => {
+    for (const [method, path] of writes()) {
+      await expectRejected(
+        () =>
+          send(method, path)
+            .set('Content-Type', 'application/json')
+            .serialize((raw: Buffer) => raw as unknown as string) // the bytes as they are
+            .send(bytes),
+        400,
+        'request body is not valid UTF-8',
+      );
+    }
+  });
+
+  it('a compressed body that holds nothing is a 400, not an empty object', async () => {
+    for (const [method, path] of writes()) {
+      await expectRejected(
+        () =>
+          send(method, path)
+            .set('Content-Type', 'application/json')
+            .set('Content-Encoding', 'gzip')
+            .serialize((raw: Buffer) => raw as unknown as string)
+            .send(gzipSync(Buffer.alloc(0))),
+        400,
+        'request body must be a JSON object',
+      );
+    }
+  });
+
+  it('still reads a gzip-compressed JSON body', async () => {
+    await http()
+      .post('/users')
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'gzip')
+      .serialize((raw: Buffer) => raw as unknown as string)
+      .send(gzipSync(JSON.stringify({ username: 'zipped', email: 'zipped@example.com' })))
+      .expect(201);
+  });
+
+  it.each(['__proto__', 'constructor', 'prototype', 'toString'])(
+    'a query parameter named %s is a 400 on any route',
+    async (key) => {
+      for (const path of ['/posts', '/users', `/users/${userId}`, `/users/${userId}/posts`]) {
+        await expectRejected(
+          () => http().get(`${path}?${key}=1`),
+          400,
+          `query parameter ${key} is not allowed`,
+        );
+      }
+      await expectRejected(
+        () => http().post(`/posts?${key}=1`).send({ body: 'x', authorId: userId }),
+        400,
+        `query parameter ${key} is not allowed`,
+      );
+    },
+  );
 });

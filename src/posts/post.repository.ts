@@ -1,9 +1,18 @@
-import type { FilterQuery } from '@mikro-orm/core';
-import { EntityRepository } from '@mikro-orm/knex';
-import type { Post } from './entities/post.entity';
+import type { Dictionary, EntityDictionary } from '@mikro-orm/core';
+import { EntityRepository, type Knex } from '@mikro-orm/knex';
+import { readQuery } from '../database/read-query';
+import { Post } from './entities/post.entity';
 
 /** Where a page of posts starts: after the post with this timestamp (ms) and id. */
 export type PostPosition = [timestampMs: number, id: number];
+
+/** A post as reads return it: plain data with its author's id and username. */
+export interface PostView {
+  id: number;
+  body: string;
+  timestamp: Date;
+  author: { id: number; username: string };
+}
 
 const NEWEST_FIRST = { timestamp: 'desc', id: 'desc' } as const;
 
@@ -18,22 +27,63 @@ export class PostRepository extends EntityRepository<Post> {
     return this.findAll({ populate: ['author'], orderBy: NEWEST_FIRST });
   }
 
+  /** One post with its author, or undefined. */
+  async findView(id: number): Promise<PostView | undefined> {
+    const row = (await this.selectViews().where('p.id', id).first()) as Dictionary | undefined;
+    return row && this.toView(row);
+  }
+
   /**
-   * Up to `limit` posts after `after`, newest first, with their authors joined in the same
-   * query; only `authorId`'s when given. Keyset pagination: the position is a condition on
+   * Up to `limit` posts after `after`, newest first, each with its author (one query, a join);
+   * only `authorId`'s when given. Keyset pagination: the position is a condition on
    * (timestamp, id), so a deep page costs what the first one does.
    */
-  findPage(limit: number, after?: PostPosition, authorId?: number): Promise<Post[]> {
-    const where: FilterQuery<Post> = authorId === undefined ? {} : { author: authorId };
+  async findViewPage(limit: number, after?: PostPosition, authorId?: number): Promise<PostView[]> {
+    let query = this.selectViews()
+      .orderBy([
+        { column: 'p.timestamp', order: 'desc' },
+        { column: 'p.id', order: 'desc' },
+      ])
+      .limit(limit);
+    if (authorId !== undefined) {
+      query = query.where('p.user_id', authorId);
+    }
     if (after) {
       const [timestampMs, id] = after;
-      const timestamp = new Date(timestampMs);
-      // (timestamp, id) < (t, id), written so that an index range on timestamp applies.
-      Object.assign(where, {
-        timestamp: { $lte: timestamp },
-        $or: [{ timestamp: { $lt: timestamp } }, { id: { $lt: id } }],
-      });
+      // Dates as this database stores them (SQLite: milliseconds), as the ORM would write them.
+      const timestamp = this.getEntityManager()
+        .getPlatform()
+        .processDateProperty(new Date(timestampMs)) as Date | number;
+      // (timestamp, id) < (t, id), written so that an index range on timestamp applies. (The
+      // callback adds to `q`; `void` because knex builders are thenables.)
+      query = query
+        .where('p.timestamp', '<=', timestamp)
+        .andWhere((q) => void q.where('p.timestamp', '<', timestamp).orWhere('p.id', '<', id));
     }
-    return this.find(where, { populate: ['author'], orderBy: NEWEST_FIRST, limit });
+    return ((await query) as Dictionary[]).map((row) => this.toView(row));
+  }
+
+  private selectViews(): Knex.QueryBuilder {
+    return readQuery(this.getEntityManager(), 'post as p')
+      .join('user as a', 'a.id', 'p.user_id')
+      .select('p.id', 'p.body', 'p.timestamp', 'p.user_id', 'a.username as author_username');
+  }
+
+  /** A row as the driver returns it, through the ORM's own mapping (timestamps to Dates). */
+  private toView(row: Dictionary): PostView {
+    const comparator = this.getEntityManager().getComparator();
+    const post = comparator.mapResult<Post>(Post.name, row as EntityDictionary<Post>) as {
+      id: number;
+      body: string;
+      timestamp: Date;
+      author: number;
+      author_username: string;
+    };
+    return {
+      id: post.id,
+      body: post.body,
+      timestamp: post.timestamp,
+      author: { id: post.author, username: post.author_username },
+    };
   }
 }

@@ -74,7 +74,7 @@ export class PostsController {
   @ApiOkResponse({ type: PostResponse })
   @ApiErrors(400, 404)
   async findOne(@Param('id', ParseIdPipe) id: number): Promise<PostResponse> {
-    return PostResponse.from(await this.posts.findById(id));
+    return PostResponse.from(await this.posts.view(id));
   }
 
   @Patch('posts/:id')

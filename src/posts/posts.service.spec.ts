@@ -13,9 +13,11 @@ describe('PostsService', () => {
     findOne: jest.fn(),
     findByAuthor: jest.fn(),
     findAllWithAuthors: jest.fn(),
+    findView: jest.fn(),
+    findViewPage: jest.fn(),
     nativeDelete: jest.fn(),
   };
-  const users = { findOne: jest.fn(), count: jest.fn() };
+  const users = { findOne: jest.fn(), findView: jest.fn() };
   const em = { flush: jest.fn() };
   let service: PostsService;
 
@@ -54,8 +56,27 @@ describe('PostsService', () => {
     expect(em.flush).not.toHaveBeenCalled();
   });
 
-  it('404s the posts of a user that does not exist, without querying posts', async () => {
-    users.count.mockResolvedValue(0);
+  it('lists a user’s posts in one query, looking the user up only when the page is empty', async () => {
+    const post = { id: 1, body: 'hi', timestamp: new Date(), author: { id: 5, username: 'j' } };
+    posts.findViewPage.mockResolvedValueOnce([post]);
+    await expect(service.listByAuthor(5, { limit: 20 })).resolves.toEqual({
+      items: [post],
+      nextCursor: null,
+    });
+    expect(posts.findViewPage).toHaveBeenCalledWith(21, undefined, 5);
+    expect(users.findView).not.toHaveBeenCalled();
+
+    posts.findViewPage.mockResolvedValueOnce([]);
+    users.findView.mockResolvedValueOnce({ id: 5, username: 'j', email: 'j@example.com' });
+    await expect(service.listByAuthor(5, { limit: 20 })).resolves.toEqual({
+      items: [],
+      nextCursor: null,
+    });
+  });
+
+  it('404s the posts of a user that does not exist', async () => {
+    posts.findViewPage.mockResolvedValue([]);
+    users.findView.mockResolvedValue(undefined);
     await expect(service.listByAuthor(5, { limit: 20 })).rejects.toThrow('user 5 not found');
   });
 
@@ -64,6 +85,8 @@ describe('PostsService', () => {
     await expect(service.findById(1)).resolves.toEqual({ id: 1 });
     expect(posts.findOne).toHaveBeenCalledWith(1, { populate: ['author'] });
     await expect(service.findById(2)).rejects.toThrow(new NotFoundException('post 2 not found'));
+    posts.findView.mockResolvedValueOnce(undefined);
+    await expect(service.view(3)).rejects.toThrow(new NotFoundException('post 3 not found'));
   });
 
   it('deletes by id, and 404s when nothing was deleted', async () => {

@@ -8,7 +8,7 @@ import { UserRepository } from '../users/user.repository';
 import type { CreatePostDto } from './dto/create-post.dto';
 import type { UpdatePostDto } from './dto/update-post.dto';
 import type { Post } from './entities/post.entity';
-import { PostRepository } from './post.repository';
+import { PostRepository, type PostView } from './post.repository';
 
 @Injectable()
 export class PostsService {
@@ -32,6 +32,15 @@ export class PostsService {
     return post;
   }
 
+  /** The post with its author, as reads show it; 404 when there is none. */
+  async view(id: number): Promise<PostView> {
+    const post = await this.posts.findView(id);
+    if (!post) {
+      throw new NotFoundException(`post ${id} not found`);
+    }
+    return post;
+  }
+
   async findById(id: number): Promise<Post> {
     const post = await this.posts.findOne(id, { populate: ['author'] });
     if (!post) {
@@ -49,16 +58,18 @@ export class PostsService {
   }
 
   /** All posts, newest first, with their authors. */
-  list(query: PageQueryDto): Promise<Page<Post>> {
+  list(query: PageQueryDto): Promise<Page<PostView>> {
     return this.page('posts', query);
   }
 
   /** A user's posts, newest first; 404 when the user does not exist. */
-  async listByAuthor(authorId: number, query: PageQueryDto): Promise<Page<Post>> {
-    if ((await this.users.count({ id: authorId })) === 0) {
+  async listByAuthor(authorId: number, query: PageQueryDto): Promise<Page<PostView>> {
+    const page = await this.page(`users/${authorId}/posts`, query, authorId);
+    // Only an empty page can mean "no such user": the common case costs one query.
+    if (page.items.length === 0 && !(await this.users.findView(authorId))) {
       throw new NotFoundException(`user ${authorId} not found`);
     }
-    return this.page(`users/${authorId}/posts`, query, authorId);
+    return page;
   }
 
   async update(id: number, { body }: UpdatePostDto): Promise<Post> {
@@ -78,9 +89,9 @@ export class PostsService {
     listing: string,
     { limit, cursor }: PageQueryDto,
     authorId?: number,
-  ): Promise<Page<Post>> {
+  ): Promise<Page<PostView>> {
     const after = cursor ? this.cursors.decode(cursor, listing, 'number') : undefined;
-    const rows = await this.posts.findPage(limit + 1, after, authorId);
+    const rows = await this.posts.findViewPage(limit + 1, after, authorId);
     return toPage(rows, limit, (last) =>
       this.cursors.encode(listing, [last.timestamp.getTime(), last.id]),
     );

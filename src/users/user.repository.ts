@@ -1,6 +1,13 @@
-import type { FilterQuery } from '@mikro-orm/core';
-import { EntityRepository } from '@mikro-orm/knex';
+import { EntityRepository, type Knex } from '@mikro-orm/knex';
+import { readQuery } from '../database/read-query';
 import type { User } from './entities/user.entity';
+
+/** A user as reads return it: plain data, never the password hash. */
+export interface UserView {
+  id: number;
+  username: string;
+  email: string;
+}
 
 export const USER_ORDERS = ['id', '-id', 'username', '-username'] as const;
 export type UserOrder = (typeof USER_ORDERS)[number];
@@ -14,7 +21,7 @@ export function sortsByUsername(order: UserOrder): boolean {
 }
 
 /** A user's position in `order`: its sort value, then its id. */
-export function positionOf(order: UserOrder, user: User): UserPosition {
+export function positionOf(order: UserOrder, user: UserView): UserPosition {
   return [sortsByUsername(order) ? user.username : user.id, user.id];
 }
 
@@ -24,15 +31,37 @@ export class UserRepository extends EntityRepository<User> {
     return this.findAll({ orderBy: orderBy(order) });
   }
 
+  /** One user, or undefined. */
+  async findView(id: number): Promise<UserView | undefined> {
+    return (await this.selectViews().where('id', id).first()) as UserView | undefined;
+  }
+
   /**
    * Up to `limit` users after `after` in `order` (keyset pagination: the position is a
    * condition on the sort columns, so every page costs the same as the first).
    */
-  findPage(order: UserOrder, limit: number, after?: UserPosition): Promise<User[]> {
-    return this.find(after ? afterPosition(order, after) : {}, {
-      orderBy: orderBy(order),
-      limit,
-    });
+  async findViewPage(order: UserOrder, limit: number, after?: UserPosition): Promise<UserView[]> {
+    const dir = direction(order);
+    // Ties (none today: usernames are unique) are broken by id, so the order is total.
+    const columns = sortsByUsername(order) ? ['username', 'id'] : ['id'];
+    let query = this.selectViews()
+      .orderBy(columns.map((column) => ({ column, order: dir })))
+      .limit(limit);
+    if (after) {
+      const [value, id] = after;
+      const past = dir === 'desc' ? '<' : '>';
+      query = sortsByUsername(order)
+        ? // (username, id) past (value, id), written so that an index range on username applies.
+          query
+            .where('username', dir === 'desc' ? '<=' : '>=', value)
+            .andWhere((q) => void q.where('username', past, value).orWhere('id', past, id))
+        : query.where('id', past, id);
+    }
+    return (await query) as UserView[];
+  }
+
+  private selectViews(): Knex.QueryBuilder {
+    return readQuery(this.getEntityManager(), 'user').select('id', 'username', 'email');
   }
 }
 
@@ -42,19 +71,5 @@ function direction(order: UserOrder): 'asc' | 'desc' {
 
 function orderBy(order: UserOrder) {
   const dir = direction(order);
-  // Ties (none today: usernames are unique) are broken by id, so the order is total.
   return sortsByUsername(order) ? { username: dir, id: dir } : { id: dir };
-}
-
-function afterPosition(order: UserOrder, [value, id]: UserPosition): FilterQuery<User> {
-  const desc = direction(order) === 'desc';
-  const past = desc ? '$lt' : '$gt';
-  if (!sortsByUsername(order)) {
-    return { id: { [past]: id } };
-  }
-  // (username, id) past (value, id), written so that an index range on username applies.
-  return {
-    username: { [desc ? '$lte' : '$gte']: value as string },
-    $or: [{ username: { [past]: value as string } }, { id: { [past]: id } }],
-  };
 }

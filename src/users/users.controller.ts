@@ -68,7 +68,7 @@ export class UsersController {
   @ApiOkResponse({ type: UserResponse })
   @ApiErrors(400, 404)
   async findOne(@Param('id', ParseIdPipe) id: number): Promise<UserResponse> {
-    return UserResponse.from(await this.users.findById(id));
+    return UserResponse.from(await this.users.view(id));
   }
 
   @Patch(':id')

@@ -13,7 +13,8 @@ describe('UsersService', () => {
     create: jest.fn(),
     findOne: jest.fn(),
     findAllOrdered: jest.fn(),
-    findPage: jest.fn(),
+    findView: jest.fn(),
+    findViewPage: jest.fn(),
   };
   const hasher = { hash: jest.fn() };
   const cursors = new CursorCodec('unit-test-secret-key');
@@ -76,22 +77,24 @@ describe('UsersService', () => {
   });
 
   it('lists a page: asks for one extra row, and returns a cursor only when it exists', async () => {
-    const rows = [1, 2, 3].map((id) => Object.assign(new User(), { id, username: `u${id}` }));
-    users.findPage.mockResolvedValueOnce(rows);
+    const rows = [1, 2, 3].map((id) => ({ id, username: `u${id}`, email: `u${id}@example.com` }));
+    users.findViewPage.mockResolvedValueOnce(rows);
     const page = await service.list({ sort: 'username', limit: 2 });
-    expect(users.findPage).toHaveBeenCalledWith('username', 3, undefined);
+    expect(users.findViewPage).toHaveBeenCalledWith('username', 3, undefined);
     expect(page.items).toEqual(rows.slice(0, 2));
     expect(cursors.decode(page.nextCursor!, 'users?sort=username', 'string')).toEqual(['u2', 2]);
 
-    users.findPage.mockResolvedValueOnce(rows.slice(2));
+    users.findViewPage.mockResolvedValueOnce(rows.slice(2));
     const last = await service.list({ sort: 'username', limit: 2, cursor: page.nextCursor! });
-    expect(users.findPage).toHaveBeenLastCalledWith('username', 3, ['u2', 2]);
+    expect(users.findViewPage).toHaveBeenLastCalledWith('username', 3, ['u2', 2]);
     expect(last).toEqual({ items: rows.slice(2), nextCursor: null });
   });
 
   it('throws NotFoundException naming an unknown id', async () => {
     users.findOne.mockResolvedValue(null);
     await expect(service.findById(7)).rejects.toThrow(new NotFoundException('user 7 not found'));
+    users.findView.mockResolvedValue(undefined);
+    await expect(service.view(7)).rejects.toThrow(new NotFoundException('user 7 not found'));
   });
 
   it('passes the order through to the repository', async () => {

@@ -9,7 +9,13 @@ import type { ListUsersQueryDto } from './dto/list-users-query.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
 import { User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
-import { positionOf, sortsByUsername, UserRepository, type UserOrder } from './user.repository';
+import {
+  positionOf,
+  sortsByUsername,
+  UserRepository,
+  type UserOrder,
+  type UserView,
+} from './user.repository';
 
 @Injectable()
 export class UsersService {
@@ -40,11 +46,20 @@ export class UsersService {
     return this.users.findAllOrdered(order);
   }
 
-  async list({ sort, limit, cursor }: ListUsersQueryDto): Promise<Page<User>> {
+  /** The user as reads show it; 404 when there is none. */
+  async view(id: number): Promise<UserView> {
+    const user = await this.users.findView(id);
+    if (!user) {
+      throw new NotFoundException(`user ${id} not found`);
+    }
+    return user;
+  }
+
+  async list({ sort, limit, cursor }: ListUsersQueryDto): Promise<Page<UserView>> {
     const listing = `users?sort=${sort}`;
     const sortType = sortsByUsername(sort) ? 'string' : 'number';
     const after = cursor ? this.cursors.decode(cursor, listing, sortType) : undefined;
-    const rows = await this.users.findPage(sort, limit + 1, after);
+    const rows = await this.users.findViewPage(sort, limit + 1, after);
     return toPage(rows, limit, (last) => this.cursors.encode(listing, positionOf(sort, last)));
   }
 

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageDto } from '../../common/pagination/page.dto';
-import type { Post } from '../entities/post.entity';
+import type { PostView } from '../post.repository';
 
 export class PostAuthor {
   @ApiProperty({ example: 1 })
@@ -23,7 +23,8 @@ export class PostResponse {
   @ApiProperty({ type: PostAuthor })
   author!: PostAuthor;
 
-  static from({ id, body, timestamp, author }: Post): PostResponse {
+  /** From a post entity (with its author loaded) or a read's plain row. */
+  static from({ id, body, timestamp, author }: PostView): PostResponse {
     return {
       id,
       body,

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageDto } from '../../common/pagination/page.dto';
-import type { User } from '../entities/user.entity';
+import type { UserView } from '../user.repository';
 
 /** A user as the API shows it: never a password or its hash. */
 export class UserResponse {
@@ -13,7 +13,8 @@ export class UserResponse {
   @ApiProperty({ example: 'john@example.com' })
   email!: string;
 
-  static from({ id, username, email }: User): UserResponse {
+  /** From a user entity or a read's plain row (which never holds the hash). */
+  static from({ id, username, email }: UserView): UserResponse {
     return { id, username, email };
   }
 }

@@ -79,8 +79,11 @@ describe('load: 64 connections mixing writes, reads and deletes for 30 s', () =>
       time: expect.any(Number),
       pid: expect.any(Number),
       hostname: expect.any(String),
-      reqId: expect.stringMatching(/^[0-9a-f-]{36}$/),
-      req: { method: expect.any(String), path: expect.stringMatching(/^\//) },
+      req: {
+        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        method: expect.any(String),
+        path: expect.stringMatching(/^\//),
+      },
       res: { status: expect.any(Number) },
       ms: expect.any(Number),
       msg: 'request completed',

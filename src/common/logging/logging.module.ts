@@ -19,26 +19,36 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
-/** What a request log line says of the request (its id is `reqId`): no headers, query or body. */
+/** What a log line says of the request: no headers, query string or body. */
 interface LoggedRequest {
+  id: unknown;
   method: string;
   url: string;
 }
 
+/** Levels at which the one-line-per-request log is written. */
+const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
+
 /**
  * Structured JSON logs through pino: Nest's own messages, and one line per request with its
- * method, path, status, duration (`ms`) and id. `LOG_LEVEL` sets the threshold (`silent` in
- * tests); a 5xx is logged at `error`, everything else at `info`.
+ * id, method, path, status and duration (`ms`). `LOG_LEVEL` sets the threshold (`silent` in
+ * tests). The request lines are `info`: above that level they are not even assembled, and a
+ * 5xx still gets its `error` line from the exception filter, with the request's id.
  */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [ConfigService],
   useFactory: (config: ConfigService<Environment, true>) => ({
     pinoHttp: {
       level: config.get('LOG_LEVEL', { infer: true }),
+      autoLogging: REQUEST_LOG_LEVELS.has(config.get('LOG_LEVEL', { infer: true })),
       genReqId: requestId,
       customAttributeKeys: { responseTime: 'ms' },
       serializers: {
-        req: (req: LoggedRequest) => ({ method: req.method, path: req.url.split('?')[0] }),
+        req: (req: LoggedRequest) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+        }),
         res: (res: { statusCode: number }) => ({ status: res.statusCode }),
       },
       customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
@@ -51,8 +61,6 @@ export const LoggingModule = LoggerModule.forRootAsync({
         _err: Error,
         line: Record<string, unknown>,
       ) => ({ ...line, err: undefined }),
-      // Lines logged while handling a request carry its id, not a copy of the request.
-      quietReqLogger: true,
     },
   }),
 });

@@ -1,0 +1,97 @@
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const BENCH_DIR = join(ROOT, 'bench');
+export const RESULTS_DIR = join(BENCH_DIR, 'results');
+
+/** Signs the cursors of both the app and the raw baseline, so that their pages are identical. */
+export const CURSOR_SECRET = 'bench-cursor-secret-not-for-production';
+
+export type Mode = 'full' | 'quick';
+
+export interface DataSize {
+  users: number;
+  posts: number;
+}
+
+export interface BenchConfig {
+  mode: Mode;
+  /** Where this mode's databases live (git-ignored, rebuilt on every run). */
+  dataDir: string;
+  /**
+   * The run's snapshot of `dist/`, which the app and the seed command run from. It lives in
+   * node_modules/.cache, which git, ESLint and Prettier all leave alone.
+   */
+  distDir: string;
+  /** The database the lists are measured on, and seeding is timed with. */
+  large: DataSize;
+  /** The same ~100 posts per user, 100x fewer posts: the scaling check. */
+  small: DataSize;
+  /** Seconds per measured run, warm-up per server and scenario, alternating rounds. */
+  durationSec: number;
+  warmupSec: number;
+  rounds: number;
+  /** Concurrent connections for reads and POST /posts; POST /users (scrypt) uses fewer. */
+  connections: number;
+  signupConnections: number;
+  /** The cursor page compared with page 1. */
+  deepPage: number;
+  fixedRateSec: number;
+  memoryWarmupSec: number;
+  memorySustainSec: number;
+}
+
+const FULL: Omit<BenchConfig, 'dataDir' | 'distDir'> = {
+  mode: 'full',
+  large: { users: 10_000, posts: 1_000_000 },
+  small: { users: 100, posts: 10_000 },
+  durationSec: 5,
+  warmupSec: 2,
+  rounds: 3,
+  connections: 16,
+  signupConnections: 8,
+  deepPage: 500,
+  fixedRateSec: 10,
+  memoryWarmupSec: 10,
+  memorySustainSec: 60,
+};
+
+const QUICK: Omit<BenchConfig, 'dataDir' | 'distDir'> = {
+  ...FULL,
+  mode: 'quick',
+  large: { users: 1_000, posts: 100_000 },
+  durationSec: 1.5,
+  warmupSec: 0.5,
+  rounds: 1,
+  fixedRateSec: 3,
+  memoryWarmupSec: 2,
+  memorySustainSec: 8,
+};
+
+const USAGE = `usage: npm run bench -- [--quick] [--connections N]
+  --quick          reduced run (~1 min): 100k posts, short runs, one round
+  --connections N  concurrent connections for reads and POST /posts (default 16)`;
+
+/** The configuration for the command-line arguments; exits with usage on anything unknown. */
+export function parseArgs(argv: string[]): BenchConfig {
+  let base = FULL;
+  let connections: number | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--quick') {
+      base = QUICK;
+    } else if (arg === '--connections' && /^\d+$/.test(argv[i + 1] ?? '')) {
+      connections = Number(argv[++i]);
+    } else {
+      console.error(arg === '--help' || arg === '-h' ? USAGE : `unknown argument ${arg}\n${USAGE}`);
+      process.exit(arg === '--help' || arg === '-h' ? 0 : 2);
+    }
+  }
+  const dataDir = join(BENCH_DIR, '.data', base.mode);
+  return {
+    ...base,
+    connections: connections ?? base.connections,
+    dataDir,
+    distDir: join(ROOT, 'node_modules', '.cache', 'microblog-bench', base.mode, 'dist'),
+  };
+}

@@ -1,0 +1,167 @@
+import type { EventEmitter } from 'node:events';
+import { Agent, request } from 'node:http';
+import autocannon from 'autocannon';
+import { Latencies } from './stats';
+
+/** One request to send; a factory of these drives a run. */
+export interface RequestSpec {
+  method: 'GET' | 'POST';
+  path: string;
+  /** JSON text; sent with `Content-Type: application/json`. */
+  body?: string;
+}
+
+export type RequestSource = () => RequestSpec;
+
+/** One measured run against one server. */
+export interface Measurement {
+  /** Responses with the expected status per second. */
+  rps: number;
+  /** Latency percentiles in ms, from every response (not autocannon's 1 ms buckets). */
+  p50: number;
+  p99: number;
+  requests: number;
+}
+
+export interface LoadOptions {
+  connections: number;
+  durationSec: number;
+  /** The statuses a run expects: any other, and any connection error, fails the run. */
+  expect: readonly number[];
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' };
+
+/** Closed-loop load with autocannon: `connections` clients, each sending as fast as answered. */
+export function saturate(
+  url: string,
+  next: RequestSource,
+  opts: LoadOptions,
+): Promise<Measurement> {
+  const latencies = new Latencies();
+  const unexpected = new Map<number, number>();
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        connections: opts.connections,
+        duration: opts.durationSec,
+        requests: [
+          {
+            setupRequest: (req) => {
+              const spec = next();
+              return { ...req, ...spec, headers: spec.body ? JSON_HEADERS : {} };
+            },
+          },
+        ],
+      },
+      (err: unknown, result) => {
+        if (err) {
+          return reject(err instanceof Error ? err : new Error(JSON.stringify(err)));
+        }
+        const failure = describeFailures(unexpected, result.errors);
+        if (failure) {
+          return reject(new Error(`${url}: ${failure}`));
+        }
+        resolve(summarise(latencies, result.duration));
+      },
+    );
+    // autocannon passes the client first (its typings leave it out); responseTime is in ms.
+    (instance as EventEmitter).on(
+      'response',
+      (_client: unknown, status: number, _bytes: number, ms: number) =>
+        opts.expect.includes(status)
+          ? latencies.add(ms)
+          : unexpected.set(status, (unexpected.get(status) ?? 0) + 1),
+    );
+  });
+}
+
+/**
+ * Open-loop load at a fixed rate: requests start on schedule (spread over each millisecond, not
+ * in bursts at the top of every second as autocannon's `overallRate` sends them) whether or not
+ * earlier ones have been answered, so a stall shows up in the latencies instead of pausing the
+ * sender.
+ */
+export async function paced(
+  url: string,
+  next: RequestSource,
+  rate: number,
+  opts: Omit<LoadOptions, 'connections'>,
+): Promise<Measurement> {
+  const { hostname, port } = new URL(url);
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const latencies = new Latencies();
+  const unexpected = new Map<number, number>();
+  let errors = 0;
+  const total = Math.round(rate * opts.durationSec);
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    let sent = 0;
+    let answered = 0;
+    const settle = () => {
+      if (++answered === total) {
+        resolve();
+      }
+    };
+    const send = () => {
+      const spec = next();
+      const t0 = performance.now();
+      let settled = false;
+      const done = (status?: number) => {
+        if (settled) {
+          return;
+        }
+        settled = true;
+        if (status === undefined) {
+          errors++;
+        } else if (opts.expect.includes(status)) {
+          latencies.add(performance.now() - t0);
+        } else {
+          unexpected.set(status, (unexpected.get(status) ?? 0) + 1);
+        }
+        settle();
+      };
+      const headers = spec.body ? JSON_HEADERS : {};
+      const req = request(
+        { agent, hostname, port, method: spec.method, path: spec.path, headers },
+        (res) => {
+          res.once('end', () => done(res.statusCode ?? 0));
+          res.once('error', () => done());
+          res.resume();
+        },
+      );
+      req.once('error', () => done());
+      req.end(spec.body);
+    };
+    const tick = () => {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+      while (sent < due) {
+        sent++;
+        send();
+      }
+      if (sent < total) {
+        setTimeout(tick, 1);
+      }
+    };
+    tick();
+  });
+  agent.destroy();
+  const failure = describeFailures(unexpected, errors);
+  if (failure) {
+    throw new Error(`${url}: ${failure}`);
+  }
+  return summarise(latencies, (performance.now() - started) / 1000);
+}
+
+function summarise(latencies: Latencies, seconds: number): Measurement {
+  return { rps: latencies.count / seconds, ...latencies.percentiles(), requests: latencies.count };
+}
+
+function describeFailures(unexpected: Map<number, number>, errors: number) {
+  const parts = [...unexpected].map(([status, n]) => `${n} x HTTP ${status}`);
+  if (errors > 0) {
+    parts.push(`${errors} connection error(s) or timeout(s)`);
+  }
+  return parts.length > 0 ? `unexpected responses: ${parts.join(', ')}` : undefined;
+}

@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { type BenchConfig, CURSOR_SECRET } from './config';
+import { copyDatabase, databaseUrl, removeDatabase } from './databases';
+import { type Server, startServer, tsNode, withServers } from './processes';
+
+/** The built app, in production settings with logging at warn and no sign-up rate limit. */
+export function startApp(config: BenchConfig, file: string): Promise<Server> {
+  const env = {
+    DATABASE_URL: databaseUrl(file),
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    SIGNUP_RATE_LIMIT: '0',
+    CURSOR_SECRET,
+  };
+  return startServer('app', [join(config.distDir, 'src', 'main.js')], env, '/health');
+}
+
+/** The raw node:http + better-sqlite3 baseline (bench/servers/raw.ts). */
+export function startRaw(file: string): Promise<Server> {
+  const env = { DATABASE_FILE: file, CURSOR_SECRET };
+  return startServer('raw', tsNode('bench/servers/raw.ts'), env, '/health');
+}
+
+/** One of the bare framework servers (bench/servers/bare-*.ts), answering GET /hello. */
+export function startBare(name: string, script: string): Promise<Server> {
+  return startServer(name, tsNode(`bench/servers/${script}`), {}, '/hello');
+}
+
+/**
+ * Runs `fn` with the app and the raw baseline, each on its own identical copy of `source`;
+ * stops both and deletes the copies afterwards, whatever happens.
+ */
+export async function withAppAndRaw<T>(
+  config: BenchConfig,
+  source: string,
+  tag: string,
+  fn: (pair: [app: Server, raw: Server]) => Promise<T>,
+): Promise<T> {
+  const appFile = copyDatabase(source, source.replace(/\.db$/, `-${tag}-app.db`));
+  const rawFile = copyDatabase(source, source.replace(/\.db$/, `-${tag}-raw.db`));
+  try {
+    return await withServers(
+      [() => startApp(config, appFile), () => startRaw(rawFile)],
+      ([app, raw]) => fn([app, raw]),
+    );
+  } finally {
+    removeDatabase(appFile);
+    removeDatabase(rawFile);
+  }
+}
+
+/** Runs `fn` with the app alone on a throwaway copy of `source`. */
+export async function withApp<T>(
+  config: BenchConfig,
+  source: string,
+  tag: string,
+  fn: (app: Server) => Promise<T>,
+): Promise<T> {
+  const file = copyDatabase(source, source.replace(/\.db$/, `-${tag}.db`));
+  try {
+    return await withServers([() => startApp(config, file)], ([app]) => fn(app));
+  } finally {
+    removeDatabase(file);
+  }
+}

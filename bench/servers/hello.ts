@@ -1,0 +1,2 @@
+/** What both bare servers answer on GET /hello. */
+export const HELLO = { message: 'hello' } as const;

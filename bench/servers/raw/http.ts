@@ -1,0 +1,64 @@
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+
+/** An error that becomes the app's `{ statusCode, error, message }` response. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The app's request body limit (src/common/http/json-body.middleware.ts). */
+const BODY_LIMIT_BYTES = 16 * 1024;
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
+
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, status: number, message: string): void {
+  sendJson(res, status, { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
+}
+
+/** A write's body as a JSON object, with the app's 400/413/415 answers for anything else. */
+export async function readJsonObject(req: IncomingMessage): Promise<Record<string, unknown>> {
+  const length = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] === undefined && (length === undefined || length === '0')) {
+    throw new HttpError(400, 'request body must be a JSON object');
+  }
+  if (!JSON_TYPE.test(req.headers['content-type'] ?? '')) {
+    throw new HttpError(415, 'Content-Type must be application/json');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > BODY_LIMIT_BYTES) {
+      throw new HttpError(413, `request body exceeds the ${BODY_LIMIT_BYTES}-byte limit`);
+    }
+    chunks.push(chunk);
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'request body is not valid JSON, or not a JSON object');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new HttpError(400, 'request body must be a JSON object');
+  }
+  return body as Record<string, unknown>;
+}

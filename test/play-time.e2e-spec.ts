@@ -66,9 +66,17 @@ describeEachDatabase('play time (services)', (kind) => {
   it("writes a post for john, found in his posts and not in susan's", async () => {
     const before = Date.now();
     const post = await unitOfWork(() => posts.create({ body: 'my first post!', authorId: 1 }));
-    expect(inspect(post)).toBe('<Post my first post!>');
+    expect(post).toEqual({
+      id: 1,
+      body: 'my first post!',
+      timestamp: expect.any(Date),
+      author: { id: 1, username: 'john' },
+    });
     expect(post.timestamp.getTime()).toBeGreaterThanOrEqual(before - 1);
     expect(post.timestamp.getTime()).toBeLessThanOrEqual(Date.now());
+    const stored = await unitOfWork(() => posts.findById(post.id));
+    expect(inspect(stored)).toBe('<Post my first post!>');
+    expect(stored.timestamp).toEqual(post.timestamp);
 
     const johns = await unitOfWork(() => posts.findByAuthor(1));
     expect(johns.map((p) => p.body)).toEqual(['my first post!']);

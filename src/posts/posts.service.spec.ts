@@ -2,7 +2,6 @@ import { EntityManager } from '@mikro-orm/core';
 import { NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CursorCodec } from '../common/pagination/cursor-codec';
-import { User } from '../users/entities/user.entity';
 import { UserRepository } from '../users/user.repository';
 import { PostRepository } from './post.repository';
 import { PostsService } from './posts.service';
@@ -18,7 +17,7 @@ describe('PostsService', () => {
     nativeDelete: jest.fn(),
   };
   const users = { findOne: jest.fn(), findView: jest.fn() };
-  const em = { flush: jest.fn() };
+  const em = { flush: jest.fn(), insert: jest.fn() };
   let service: PostsService;
 
   beforeEach(async () => {
@@ -35,25 +34,29 @@ describe('PostsService', () => {
     service = moduleRef.get(PostsService);
   });
 
-  it('creates a post for an existing author and flushes once', async () => {
-    const author = Object.assign(new User(), { id: 3, username: 'john' });
-    users.findOne.mockResolvedValue(author);
-    posts.create.mockImplementation((data: object) => data);
+  it('creates a post for an existing author with one insert', async () => {
+    users.findView.mockResolvedValue({ id: 3, username: 'john', email: 'john@example.com' });
+    const timestamp = new Date();
+    posts.create.mockImplementation((data: object) => ({ id: 7, timestamp, ...data }));
     await expect(service.create({ body: 'hi', authorId: 3 })).resolves.toEqual({
+      id: 7,
       body: 'hi',
-      author,
+      timestamp,
+      author: { id: 3, username: 'john' },
     });
-    expect(users.findOne).toHaveBeenCalledWith(3);
-    expect(em.flush).toHaveBeenCalledTimes(1);
+    expect(users.findView).toHaveBeenCalledWith(3);
+    expect(posts.create).toHaveBeenCalledWith({ body: 'hi', author: 3 }, { persist: false });
+    expect(em.insert).toHaveBeenCalledTimes(1);
+    expect(em.flush).not.toHaveBeenCalled();
   });
 
   it('refuses a post for an author that does not exist with 422, writing nothing', async () => {
-    users.findOne.mockResolvedValue(null);
+    users.findView.mockResolvedValue(undefined);
     await expect(service.create({ body: 'hi', authorId: 9 })).rejects.toThrow(
       new UnprocessableEntityException('authorId 9 does not refer to an existing user'),
     );
     expect(posts.create).not.toHaveBeenCalled();
-    expect(em.flush).not.toHaveBeenCalled();
+    expect(em.insert).not.toHaveBeenCalled();
   });
 
   it('lists a user’s posts in one query, looking the user up only when the page is empty', async () => {

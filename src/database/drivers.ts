@@ -4,6 +4,7 @@ import type { MariaDbDriver } from '@mikro-orm/mariadb';
 import type { MySqlDriver } from '@mikro-orm/mysql';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { DatabaseTarget, ServerTarget, SqliteTarget } from './database-url';
+import { cachePreparedStatements } from './statement-cache';
 
 /** How long a SQLite writer waits for another one's lock before failing with SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -13,6 +14,7 @@ export const SQLITE_CACHE_KIB = 64 * 1024;
 
 interface BetterSqliteConnection {
   pragma(source: string): unknown;
+  prepare(sql: string): unknown;
 }
 
 type DriverClass = NonNullable<Options['driver']>;
@@ -75,6 +77,7 @@ function sqliteOptions(target: SqliteTarget): Options {
             conn.pragma('journal_mode = WAL');
             conn.pragma('synchronous = NORMAL');
           }
+          cachePreparedStatements(conn);
           done(null, conn);
         } catch (err) {
           done(err as Error, conn);

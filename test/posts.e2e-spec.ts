@@ -45,6 +45,8 @@ describeEachDatabase('/posts', (kind) => {
       const at = Date.parse(res.body.timestamp);
       expect(at).toBeGreaterThanOrEqual(before - 1);
       expect(at).toBeLessThanOrEqual(Date.now());
+      // Read back from the database: the same post, to the millisecond.
+      await http().get(res.headers.location).expect(200).expect(res.body);
     });
 
     it('ignores nothing: a client-sent timestamp is an unknown field (400)', async () => {

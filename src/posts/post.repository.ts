@@ -1,6 +1,6 @@
 import type { Dictionary, EntityDictionary } from '@mikro-orm/core';
 import { EntityRepository, type Knex } from '@mikro-orm/knex';
-import { readQuery } from '../database/read-query';
+import { tableQuery } from '../database/table-query';
 import { Post } from './entities/post.entity';
 
 /** Where a page of posts starts: after the post with this timestamp (ms) and id. */
@@ -25,6 +25,21 @@ export class PostRepository extends EntityRepository<Post> {
   /** All posts, newest first, with their authors loaded in the same query. */
   findAllWithAuthors(): Promise<Post[]> {
     return this.findAll({ populate: ['author'], orderBy: NEWEST_FIRST });
+  }
+
+  /** Inserts one post (a single statement) and returns its id. */
+  async insertRow(body: string, timestamp: Date, authorId: number): Promise<number> {
+    const em = this.getEntityManager();
+    const row = {
+      body,
+      // As this database stores dates (SQLite: milliseconds), as the ORM would write it.
+      timestamp: em.getPlatform().processDateProperty(timestamp) as Date | number,
+      user_id: authorId,
+    };
+    // PostgreSQL (and SQLite) return the row asked for; MySQL and MariaDB the new id.
+    const result: unknown = await tableQuery(em, 'post').insert(row, ['id']);
+    const [inserted] = result as (number | { id: number })[];
+    return typeof inserted === 'number' ? inserted : inserted.id;
   }
 
   /** One post with its author, or undefined. */
@@ -64,7 +79,7 @@ export class PostRepository extends EntityRepository<Post> {
   }
 
   private selectViews(): Knex.QueryBuilder {
-    return readQuery(this.getEntityManager(), 'post as p')
+    return tableQuery(this.getEntityManager(), 'post as p')
       .join('user as a', 'a.id', 'p.user_id')
       .select('p.id', 'p.body', 'p.timestamp', 'p.user_id', 'a.username as author_username');
   }

@@ -1,5 +1,5 @@
 import { EntityRepository, type Knex } from '@mikro-orm/knex';
-import { readQuery } from '../database/read-query';
+import { tableQuery } from '../database/table-query';
 import type { User } from './entities/user.entity';
 
 /** A user as reads return it: plain data, never the password hash. */
@@ -61,7 +61,7 @@ export class UserRepository extends EntityRepository<User> {
   }
 
   private selectViews(): Knex.QueryBuilder {
-    return readQuery(this.getEntityManager(), 'user').select('id', 'username', 'email');
+    return tableQuery(this.getEntityManager(), 'user').select('id', 'username', 'email');
   }
 }
 

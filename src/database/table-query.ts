@@ -16,3 +16,16 @@ export function tableQuery(em: SqlEntityManager, table: string): Knex.QueryBuild
   const transaction = em.getTransactionContext<Knex.Transaction>();
   return transaction ? query.transacting(transaction) : query;
 }
+
+/**
+ * Runs a `tableQuery`, turning driver errors into MikroORM's exceptions as the ORM's own
+ * queries do (a unique or foreign key violation, a lock timeout), so that the error filter
+ * answers them the same way (409, 422, 503) and not with a 500.
+ */
+export async function runQuery<T>(em: SqlEntityManager, query: Knex.QueryBuilder): Promise<T> {
+  try {
+    return (await query) as T;
+  } catch (err) {
+    throw em.getDriver().convertException(err as Error);
+  }
+}

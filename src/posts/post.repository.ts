@@ -1,6 +1,6 @@
 import type { Dictionary, EntityDictionary } from '@mikro-orm/core';
 import { EntityRepository, type Knex } from '@mikro-orm/knex';
-import { tableQuery } from '../database/table-query';
+import { runQuery, tableQuery } from '../database/table-query';
 import { Post } from './entities/post.entity';
 
 /** Where a page of posts starts: after the post with this timestamp (ms) and id. */
@@ -37,14 +37,18 @@ export class PostRepository extends EntityRepository<Post> {
       user_id: authorId,
     };
     // PostgreSQL (and SQLite) return the row asked for; MySQL and MariaDB the new id.
-    const result: unknown = await tableQuery(em, 'post').insert(row, ['id']);
-    const [inserted] = result as (number | { id: number })[];
+    const [inserted] = await runQuery<(number | { id: number })[]>(
+      em,
+      tableQuery(em, 'post').insert(row, ['id']),
+    );
     return typeof inserted === 'number' ? inserted : inserted.id;
   }
 
   /** One post with its author, or undefined. */
   async findView(id: number): Promise<PostView | undefined> {
-    const row = (await this.selectViews().where('p.id', id).first()) as Dictionary | undefined;
+    const row = await this.run<Dictionary | undefined>(
+      this.selectViews().where('p.id', id).first(),
+    );
     return row && this.toView(row);
   }
 
@@ -75,7 +79,11 @@ export class PostRepository extends EntityRepository<Post> {
         .where('p.timestamp', '<=', timestamp)
         .andWhere((q) => void q.where('p.timestamp', '<', timestamp).orWhere('p.id', '<', id));
     }
-    return ((await query) as Dictionary[]).map((row) => this.toView(row));
+    return (await this.run<Dictionary[]>(query)).map((row) => this.toView(row));
+  }
+
+  private run<T>(query: Knex.QueryBuilder): Promise<T> {
+    return runQuery<T>(this.getEntityManager(), query);
   }
 
   private selectViews(): Knex.QueryBuilder {

@@ -1,5 +1,5 @@
 import { EntityRepository, type Knex } from '@mikro-orm/knex';
-import { tableQuery } from '../database/table-query';
+import { runQuery, tableQuery } from '../database/table-query';
 import type { User } from './entities/user.entity';
 
 /** A user as reads return it: plain data, never the password hash. */
@@ -33,7 +33,7 @@ export class UserRepository extends EntityRepository<User> {
 
   /** One user, or undefined. */
   async findView(id: number): Promise<UserView | undefined> {
-    return (await this.selectViews().where('id', id).first()) as UserView | undefined;
+    return this.run<UserView | undefined>(this.selectViews().where('id', id).first());
   }
 
   /**
@@ -57,7 +57,11 @@ export class UserRepository extends EntityRepository<User> {
             .andWhere((q) => void q.where('username', past, value).orWhere('id', past, id))
         : query.where('id', past, id);
     }
-    return (await query) as UserView[];
+    return this.run<UserView[]>(query);
+  }
+
+  private run<T>(query: Knex.QueryBuilder): Promise<T> {
+    return runQuery<T>(this.getEntityManager(), query);
   }
 
   private selectViews(): Knex.QueryBuilder {

@@ -5,7 +5,7 @@ describe('cachePreparedStatements', () => {
   it('compiles each SQL text once and reuses the statement', () => {
     const compiled: string[] = [];
     const connection = { prepare: (sql: string) => (compiled.push(sql), { sql }) };
-    cachePreparedStatements(connection, 2);
+    cachePreparedStatements(connection, { size: 2 });
     const first = connection.prepare('select 1');
     expect(connection.prepare('select 1')).toBe(first);
     connection.prepare('select 2');
@@ -14,6 +14,22 @@ describe('cachePreparedStatements', () => {
     connection.prepare('select 1');
     connection.prepare('select 2');
     expect(compiled).toEqual(['select 1', 'select 2', 'select 3', 'select 2']);
+  });
+
+  it('keeps no more SQL text than its budget, dropping the least recently used', () => {
+    const compiled: string[] = [];
+    const connection = { prepare: (sql: string) => (compiled.push(sql), { sql }) };
+    cachePreparedStatements(connection, { chars: 10 });
+    connection.prepare('aaaa'); // 4
+    connection.prepare('bbbb'); // 8
+    connection.prepare('aaaa'); // hit: now the most recent
+    connection.prepare('cccc'); // 12 > 10: drops "bbbb"
+    connection.prepare('x'.repeat(11)); // over the budget alone: never kept
+    connection.prepare('x'.repeat(11));
+    connection.prepare('aaaa');
+    connection.prepare('cccc');
+    connection.prepare('bbbb');
+    expect(compiled).toEqual(['aaaa', 'bbbb', 'cccc', 'x'.repeat(11), 'x'.repeat(11), 'bbbb']);
   });
 
   it('gives a real connection statements that keep working, also across a schema change', () => {

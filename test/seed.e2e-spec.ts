@@ -1,8 +1,13 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/knex';
 import { Test } from '@nestjs/testing';
+import { BulkInsert } from '../src/console/seed/bulk-insert';
+import { FakeData } from '../src/console/seed/fake-data';
 import { SeedService, PendingMigrationsError } from '../src/console/seed/seed.service';
 import { charCount } from '../src/common/validation/text.validators';
+import { Post } from '../src/posts/entities/post.entity';
+import type { PostView } from '../src/posts/post.repository';
+import { User } from '../src/users/entities/user.entity';
 import { finished, spawnTs, waitForOutput } from './support/processes';
 import {
   createTestDatabase,
@@ -130,6 +135,71 @@ describeEachDatabase('SeedService', (kind) => {
   it('refuses --posts without users', async () => {
     await expect(seeder.generate({ users: 0, posts: 5, seed: 1 })).rejects.toThrow(/--users/);
   });
+
+  it('stores timestamps as the app does, and the app reads them back to the millisecond', async () => {
+    await seeder.reset();
+    await seeder.generate({ users: 3, posts: 20, seed: 11, referenceDate: REFERENCE });
+    // What the generator drew, in the service's order: the users, then the posts.
+    const fake = new FakeData(11, REFERENCE);
+    for (let n = 1; n <= 3; n++) {
+      fake.user(n);
+    }
+    const expected = Array.from({ length: 20 }, () => fake.post(3));
+
+    const em = orm.em.fork();
+    const posts = em.getRepository(Post);
+    const views: PostView[] = [];
+    for (const { id } of (await rowsOf(orm)).posts) {
+      const view = await posts.findView(id);
+      if (!view) {
+        throw new Error(`post ${id} is missing`);
+      }
+      views.push(view);
+    }
+    expect(views.map((v) => [v.body, v.timestamp.toISOString()])).toEqual(
+      expected.map((p) => [p.body, p.timestamp.toISOString()]),
+    );
+
+    // The same instant written by the app's own inserts (the one-row insert of POST /posts, and
+    // the unit of work) is stored as the very same column value as the seed wrote.
+    const [seeded] = views;
+    const insertedId = await posts.insertRow('by the app', seeded.timestamp, seeded.author.id);
+    const flushed = em.create(Post, {
+      body: 'by the unit of work',
+      author: seeded.author.id,
+      timestamp: seeded.timestamp,
+    });
+    await em.flush();
+    const knex = (orm.em.getConnection() as AbstractSqlConnection).getKnex();
+    const stored = async (id: number): Promise<unknown> => {
+      const row = await knex<{ id: number; timestamp: unknown }>('post')
+        .where({ id })
+        .first('timestamp');
+      return row?.timestamp;
+    };
+    const value = await stored(seeded.id);
+    await expect(stored(insertedId)).resolves.toStrictEqual(value);
+    await expect(stored(flushed.id)).resolves.toStrictEqual(value);
+    if (kind === 'sqlite') {
+      expect(value).toBe(seeded.timestamp.getTime()); // milliseconds since the epoch
+    }
+  });
+
+  it('writes batches larger than one INSERT statement holds', async () => {
+    await seeder.reset();
+    // One row more than a statement takes (its bound parameters are limited), so each batch
+    // needs two statements, the second a shorter one.
+    const users = new BulkInsert(orm, User, ['username', 'email']).rowsPerStatement + 1;
+    const posts = new BulkInsert(orm, Post, ['body', 'timestamp', 'author']).rowsPerStatement + 1;
+    await expect(
+      seeder.generate({ users, posts, seed: 3, batchSize: 20_000, referenceDate: REFERENCE }),
+    ).resolves.toEqual({ users, posts, interrupted: false });
+    await expect(seeder.counts()).resolves.toEqual({ users, posts });
+    const rows = await rowsOf(orm);
+    expect(new Set(rows.users.map((u) => u.username)).size).toBe(users);
+    const ids = new Set(rows.users.map((u) => u.id));
+    expect(rows.posts.every((p) => ids.has(p.user_id))).toBe(true);
+  }, 120_000);
 });
 
 describe('SeedService determinism and safety', () => {

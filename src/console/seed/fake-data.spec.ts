@@ -29,10 +29,22 @@ describe('FakeData', () => {
       expect(charCount(body)).toBeGreaterThan(0);
       expect(charCount(body)).toBeLessThanOrEqual(140);
       expect(body.trim()).toBe(body);
+      expect(body).toMatch(/^[A-Z]/);
       expect(timestamp.getTime()).toBeLessThanOrEqual(reference.getTime());
       expect(timestamp.getTime()).toBeGreaterThanOrEqual(reference.getTime() - 365 * 86_400_000);
       expect(authorIndex).toBeGreaterThanOrEqual(0);
       expect(authorIndex).toBeLessThan(10);
     }
+  });
+
+  it('varies post bodies, and clips the rare long one to 140 characters', () => {
+    const fake = new FakeData(1, reference);
+    const lengths = new Map<string, number>();
+    for (let i = 0; i < 50_000; i++) {
+      const { body } = fake.post(10);
+      lengths.set(body, charCount(body));
+    }
+    expect(lengths.size).toBeGreaterThan(49_000);
+    expect(Math.max(...lengths.values())).toBe(140);
   });
 });

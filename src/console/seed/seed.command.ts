@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { Progress } from './progress';
-import { SeedService, type RowCounts } from './seed.service';
+import { DEFAULT_BATCH_SIZE, SeedService, type RowCounts } from './seed.service';
 
 export interface SeedOptions {
   users?: number;
@@ -14,6 +14,8 @@ export interface SeedOptions {
 }
 
 const MAX_ROWS = 100_000_000;
+/** Ctrl-C waits for the batch in flight to commit, and a batch of users is held in memory. */
+const MAX_BATCH_SIZE = 100_000;
 const number = new Intl.NumberFormat('en-US');
 
 function count(value: string, flag: string, min = 0, max = MAX_ROWS): number {
@@ -129,9 +131,12 @@ export class SeedCommand extends CommandRunner {
     return count(value, '--seed', 0, 2 ** 31 - 1);
   }
 
-  @Option({ flags: '--batch-size <n>', description: 'rows per insert and transaction (5000)' })
+  @Option({
+    flags: '--batch-size <n>',
+    description: `rows per transaction, the unit Ctrl-C waits for (${number.format(DEFAULT_BATCH_SIZE)})`,
+  })
   parseBatchSize(value: string): number {
-    return count(value, '--batch-size', 1, 10_000);
+    return count(value, '--batch-size', 1, MAX_BATCH_SIZE);
   }
 
   @Option({ flags: '--reset', description: 'empty both tables first (asks on a terminal)' })

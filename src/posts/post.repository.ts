@@ -1,6 +1,6 @@
 import type { Dictionary, EntityDictionary } from '@mikro-orm/core';
 import { EntityRepository, type Knex } from '@mikro-orm/knex';
-import { runQuery, tableQuery } from '../database/table-query';
+import { databaseDate, runQuery, tableQuery } from '../database/table-query';
 import { Post } from './entities/post.entity';
 
 /** Where a page of posts starts: after the post with this timestamp (ms) and id. */
@@ -30,12 +30,7 @@ export class PostRepository extends EntityRepository<Post> {
   /** Inserts one post (a single statement) and returns its id. */
   async insertRow(body: string, timestamp: Date, authorId: number): Promise<number> {
     const em = this.getEntityManager();
-    const row = {
-      body,
-      // As this database stores dates (SQLite: milliseconds), as the ORM would write it.
-      timestamp: em.getPlatform().processDateProperty(timestamp) as Date | number,
-      user_id: authorId,
-    };
+    const row = { body, timestamp: databaseDate(em.getPlatform(), timestamp), user_id: authorId };
     // PostgreSQL (and SQLite) return the row asked for; MySQL and MariaDB the new id.
     const [inserted] = await runQuery<(number | { id: number })[]>(
       em,
@@ -69,10 +64,7 @@ export class PostRepository extends EntityRepository<Post> {
     }
     if (after) {
       const [timestampMs, id] = after;
-      // Dates as this database stores them (SQLite: milliseconds), as the ORM would write them.
-      const timestamp = this.getEntityManager()
-        .getPlatform()
-        .processDateProperty(new Date(timestampMs)) as Date | number;
+      const timestamp = databaseDate(this.getEntityManager().getPlatform(), new Date(timestampMs));
       // (timestamp, id) < (t, id), written so that an index range on timestamp applies. (The
       // callback adds to `q`; `void` because knex builders are thenables.)
       query = query

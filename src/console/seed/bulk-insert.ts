@@ -7,6 +7,7 @@ import type {
   Platform,
 } from '@mikro-orm/core';
 import type { Knex, SqlEntityManager } from '@mikro-orm/knex';
+import { databaseDate, knexOf, runQuery } from '../../database/table-query';
 
 /**
  * Bound parameters one statement may have on every supported database: SQLite's limit
@@ -65,20 +66,13 @@ export class BulkInsert<T extends object> {
    */
   async insert(em: SqlEntityManager, rows: Iterable<EntityData<T>>): Promise<number> {
     const platform = em.getPlatform();
-    const knex = em.getKnex();
-    const transaction = em.getTransactionContext<Knex.Transaction>();
+    const knex = knexOf(em);
     let params: Knex.Value[] = [];
     let pending = 0;
     let inserted = 0;
     const flush = async () => {
       const sql = pending === this.rowsPerStatement ? this.fullStatement : this.statement(pending);
-      const query = knex.raw(sql, params);
-      try {
-        await (transaction ? query.transacting(transaction) : query);
-      } catch (err) {
-        // As the ORM's own queries report them (a unique or foreign key violation, a busy lock).
-        throw em.getDriver().convertException(err as Error);
-      }
+      await runQuery(em, knex.raw(sql, params));
       inserted += pending;
       params = [];
       pending = 0;
@@ -114,7 +108,5 @@ function toDatabaseValue<T>(
         mode: 'query-data',
       })
     : value;
-  return (
-    converted instanceof Date ? platform.processDateProperty(converted) : converted
-  ) as Knex.Value;
+  return (converted instanceof Date ? databaseDate(platform, converted) : converted) as Knex.Value;
 }

@@ -119,18 +119,20 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (exception instanceof LockWaitTimeoutException || exception instanceof DeadlockException) {
       // Another writer held the database past the busy timeout: nothing was written, and the
       // same request is likely to succeed a moment later.
-      this.logger.warn(`${request.method} ${request.originalUrl.split('?')[0]}: ${exception.name}`);
+      this.logger.warn(`${describeRequest(request)}: ${exception.name}`);
       return ErrorResponse.of(
         HttpStatus.SERVICE_UNAVAILABLE,
         'the database is busy; retry the request',
       );
     }
-    this.logger.error(
-      `${request.method} ${request.originalUrl.split('?')[0]} failed`,
-      describeForLog(exception),
-    );
+    this.logger.error(`${describeRequest(request)} failed`, describeForLog(exception));
     return ErrorResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, 'internal server error');
   }
+}
+
+/** Method and path, for a log line: never the query string (or anything else of the request). */
+function describeRequest(request: Request): string {
+  return `${request.method} ${request.originalUrl.split('?')[0]}`;
 }
 
 function messageOf(exception: HttpException): string {

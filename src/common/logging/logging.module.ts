@@ -37,30 +37,33 @@ const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
  */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [ConfigService],
-  useFactory: (config: ConfigService<Environment, true>) => ({
-    pinoHttp: {
-      level: config.get('LOG_LEVEL', { infer: true }),
-      autoLogging: REQUEST_LOG_LEVELS.has(config.get('LOG_LEVEL', { infer: true })),
-      genReqId: requestId,
-      customAttributeKeys: { responseTime: 'ms' },
-      serializers: {
-        req: (req: LoggedRequest) => ({
-          id: req.id,
-          method: req.method,
-          path: req.url.split('?')[0],
-        }),
-        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+  useFactory: (config: ConfigService<Environment, true>) => {
+    const level = config.get('LOG_LEVEL', { infer: true });
+    return {
+      pinoHttp: {
+        level,
+        autoLogging: REQUEST_LOG_LEVELS.has(level),
+        genReqId: requestId,
+        customAttributeKeys: { responseTime: 'ms' },
+        serializers: {
+          req: (req: LoggedRequest) => ({
+            id: req.id,
+            method: req.method,
+            path: req.url.split('?')[0],
+          }),
+          res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+        },
+        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+          err || res.statusCode >= 500 ? 'error' : 'info',
+        // For a 5xx pino-http makes up an error whose stack is its own; the exception filter has
+        // already logged the real cause under the same request id.
+        customErrorObject: (
+          _req: IncomingMessage,
+          _res: ServerResponse,
+          _err: Error,
+          line: Record<string, unknown>,
+        ) => ({ ...line, err: undefined }),
       },
-      customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-        err || res.statusCode >= 500 ? 'error' : 'info',
-      // For a 5xx pino-http makes up an error whose stack is its own; the exception filter has
-      // already logged the real cause under the same request id.
-      customErrorObject: (
-        _req: IncomingMessage,
-        _res: ServerResponse,
-        _err: Error,
-        line: Record<string, unknown>,
-      ) => ({ ...line, err: undefined }),
-    },
-  }),
+    };
+  },
 });

@@ -2,13 +2,16 @@ import type { INestApplication } from '@nestjs/common';
 import request, { type Response } from 'supertest';
 import type { App } from 'supertest/types';
 
+/** What a password or its hash looks like in a response: a `password…` field, the column, a hash. */
+export const SECRET_PATTERN = /"password\w*"\s*:|password_hash|scrypt\$/i;
+
 /**
  * Fails when a response carries a password or its hash: a `password...` field, an scrypt hash,
  * or any of the given plain-text passwords, in the headers or the body.
  */
 export function expectNoSecrets(res: Response, passwords: string[] = []): Response {
   const text = `${JSON.stringify(res.headers)}\n${res.text}`;
-  expect(text).not.toMatch(/"password\w*"\s*:|password_hash|scrypt\$/i);
+  expect(text).not.toMatch(SECRET_PATTERN);
   for (const password of passwords) {
     expect(text).not.toContain(password);
   }

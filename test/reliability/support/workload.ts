@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { SECRET_PATTERN } from '../../support/api';
 import type { HttpClient, HttpResponse } from './http-client';
 
 export interface PostRecord {
@@ -105,8 +106,6 @@ export interface WorkloadOptions {
   /** Tells apart the rows of separate workloads on one database. */
   tag?: string;
 }
-
-const SECRET_PATTERN = /"password\w*"\s*:|password_hash|scrypt\$/i;
 
 /**
  * Runs `concurrency` workers, each sending one request at a time until `signal` aborts, and

@@ -18,13 +18,14 @@ import { User } from './src/users/entities/user.entity';
 export function createOrmConfig(
   databaseUrl: string | undefined = process.env.DATABASE_URL,
   overrides: Partial<Options> = {},
-): Options {
+): Partial<Options> {
   const target = parseDatabaseUrl(databaseUrl, PROJECT_ROOT);
   return {
     ...driverOptions(target),
     entities: [User, Post],
     extensions: [Migrator],
-    // Dates are written and read as UTC whatever the server's time zone.
+    // Dates are written and read as UTC whatever the server's time zone (v7's default, kept
+    // explicit because every stored timestamp depends on it).
     forceUtcTimezone: true,
     migrations: {
       path: join(PROJECT_ROOT, 'dist', 'migrations'),
@@ -44,7 +45,7 @@ export function createOrmConfig(
 }
 
 /** For the MikroORM CLI, which reads `.env` only for its own MIKRO_ORM_* variables. */
-export default function cliConfig(): Options {
+export default function cliConfig(): Partial<Options> {
   // The same `.env` loading and validation as the app, so a bad DATABASE_URL reads the same.
   return createOrmConfig(loadEnvironment().DATABASE_URL);
 }

@@ -4,15 +4,12 @@ import { SchemaMigration } from '../src/database/schema-migration';
 export class Migration20261126080000_users_table extends SchemaMigration {
   override up(): void {
     this.addSchema(
-      this.schema.createTable('user', (table) => {
-        this.mysqlTableOptions(table);
-        table.increments('id').primary();
-        table.string('username', 64).notNullable();
-        table.string('email', 120).notNullable();
-        table.string('password_hash', 128).nullable();
-        table.unique(['username'], { indexName: 'ix_user_username' });
-        table.unique(['email'], { indexName: 'ix_user_email' });
-      }),
+      this.createTable('user')
+        .addColumn('username', 'varchar(64)', (col) => col.notNull())
+        .addColumn('email', 'varchar(120)', (col) => col.notNull())
+        .addColumn('password_hash', 'varchar(128)'),
+      this.uniqueIndex('ix_user_username', 'user', ['username']),
+      this.uniqueIndex('ix_user_email', 'user', ['email']),
     );
   }
 

@@ -4,17 +4,17 @@ import { SchemaMigration } from '../src/database/schema-migration';
 export class Migration20261126080100_posts_table extends SchemaMigration {
   override up(): void {
     this.addSchema(
-      this.schema.createTable('post', (table) => {
-        this.mysqlTableOptions(table);
-        table.increments('id').primary();
-        table.string('body', 140).notNullable();
-        table.datetime('timestamp', { precision: 3 }).notNullable();
-        table.integer('user_id').unsigned().notNullable();
-        table.foreign('user_id', 'post_user_id_foreign').references('id').inTable('user');
-        table.index(['timestamp'], 'ix_post_timestamp');
-        table.index(['user_id'], 'ix_post_user_id');
-        table.index(['user_id', 'timestamp'], 'ix_post_user_id_timestamp');
-      }),
+      this.createTable('post')
+        .addColumn('body', 'varchar(140)', (col) => col.notNull())
+        .addColumn('timestamp', this.types.timestamp, (col) => col.notNull())
+        .addColumn('user_id', this.types.reference, (col) => col.notNull())
+        .addForeignKeyConstraint('post_user_id_foreign', ['user_id'], 'user', ['id']),
+      this.schema.createIndex('ix_post_timestamp').on('post').column('timestamp'),
+      this.schema.createIndex('ix_post_user_id').on('post').column('user_id'),
+      this.schema
+        .createIndex('ix_post_user_id_timestamp')
+        .on('post')
+        .columns(['user_id', 'timestamp']),
     );
   }
 

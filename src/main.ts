@@ -12,19 +12,23 @@ async function bootstrap(): Promise<void> {
   // the app module (whose ConfigModule validates the same way) is even loaded.
   const { PORT, DATABASE_URL, SHUTDOWN_TIMEOUT } = loadEnvironment();
   const target = parseDatabaseUrl(DATABASE_URL, PROJECT_ROOT);
-  const { AppModule } = await import('./app.module');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AppModule } = require('./app.module') as typeof import('./app.module');
   // Start-up logs are held back until the app is up, so that a failure (say, a database server
-  // that is down) ends in the one line printed below rather than a stack trace.
+  // that is down: DatabaseModule reaches it while the modules initialize) ends in the one line
+  // printed below rather than a stack trace.
   const app = await NestFactory.create(AppModule, {
     ...APP_OPTIONS,
     abortOnError: false,
     bufferLogs: true,
     autoFlushLogs: false,
-  }).catch((err: unknown) => {
+  });
+  configureApp(app);
+  await app.init().catch(async (err: unknown) => {
+    await app.close().catch(() => undefined);
     const reason = err instanceof Error ? err.message : String(err);
     throw new Error(`Cannot start on ${describeTarget(target)}: ${reason}`);
   });
-  configureApp(app);
   app.flushLogs();
   closeOnSignals(app, SHUTDOWN_TIMEOUT);
   await app.listen(PORT);

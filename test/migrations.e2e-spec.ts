@@ -1,7 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
+import type { Database } from '../src/database/schema';
 import { readSchema, type TableShape } from './support/schema';
 import {
   createTestDatabase,
@@ -68,24 +69,25 @@ function postTable(kind: DatabaseKind): TableShape {
 }
 
 describeEachDatabase('migrations', (kind) => {
+  // Every test gets a database of its own, so that each can run alone and in any order.
   let db: TestDatabase;
   let orm: MikroORM;
-  const knex = () => (orm.em.getConnection() as AbstractSqlConnection).getKnex();
-  const applied = async () => (await orm.getMigrator().getExecutedMigrations()).map((m) => m.name);
+  const sql = () => (orm.em.fork() as SqlEntityManager).getKysely<Database>();
+  const applied = async () => (await orm.migrator.getExecuted()).map((m) => m.name);
   const full = () => ({ post: postTable(kind), user: userTable(kind) });
 
-  beforeAll(async () => {
+  beforeEach(async () => {
     db = await createTestDatabase(kind);
     orm = await initOrm(db.url);
   });
 
-  afterAll(async () => {
+  afterEach(async () => {
     await orm.close();
     await db.remove();
   });
 
   it('starts with "users table" then "posts table"', async () => {
-    const pending = await orm.getMigrator().getPendingMigrations();
+    const pending = await orm.migrator.getPending();
     expect(pending.map((m) => m.name)).toEqual([
       'Migration20261126080000_users_table',
       'Migration20261126080100_posts_table',
@@ -93,63 +95,73 @@ describeEachDatabase('migrations', (kind) => {
   });
 
   it('up builds the reference schema plus our additions, and agrees with the entities', async () => {
-    await orm.getMigrator().up();
+    await orm.migrator.up();
     await expect(readSchema(orm)).resolves.toEqual(full());
-    await expect(orm.getMigrator().checkMigrationNeeded()).resolves.toBe(false);
-    await expect(orm.getMigrator().getPendingMigrations()).resolves.toEqual([]);
+    await expect(orm.migrator.checkSchema()).resolves.toBe(false);
+    await expect(orm.migrator.getPending()).resolves.toEqual([]);
   });
 
   it('enforces the foreign key and the unique indexes', async () => {
+    await orm.migrator.up();
     const timestamp = kind === 'sqlite' ? 0 : new Date(0);
     // toMatchObject, not toThrow: better-sqlite3's native addon keeps the SqliteError class of
     // the first jest module registry that loaded it, so in later test files its errors are not
     // `instanceof Error` and toThrow would report "did not throw".
     await expect(
-      knex()('post').insert({ body: 'x', timestamp, user_id: 999 }),
+      sql()
+        .insertInto('post')
+        .values({ body: 'x', timestamp: timestamp as Date, user_id: 999 })
+        .execute(),
     ).rejects.toMatchObject({ message: expect.stringMatching(/foreign key/i) });
-    await knex()('user').insert({ username: 'a', email: 'a@example.com' });
+    await sql().insertInto('user').values({ username: 'a', email: 'a@example.com' }).execute();
     await expect(
-      knex()('user').insert({ username: 'a', email: 'b@example.com' }),
+      sql().insertInto('user').values({ username: 'a', email: 'b@example.com' }).execute(),
     ).rejects.toMatchObject({ message: expect.stringMatching(/unique|duplicate/i) });
-    await knex()('user').delete();
   });
 
   it('down undoes only the posts table, keeping the users and their rows', async () => {
-    await knex()('user').insert({ username: 'john', email: 'john@example.com' });
+    await orm.migrator.up();
+    await sql()
+      .insertInto('user')
+      .values({ username: 'john', email: 'john@example.com' })
+      .execute();
 
-    await orm.getMigrator().down();
+    await orm.migrator.down();
     await expect(applied()).resolves.toEqual(['Migration20261126080000_users_table']);
     await expect(readSchema(orm)).resolves.toEqual({ user: userTable(kind) });
 
-    await orm.getMigrator().up();
+    await orm.migrator.up();
     await expect(readSchema(orm)).resolves.toEqual(full());
-    await expect(knex()('user').select('username', 'email')).resolves.toEqual([
-      { username: 'john', email: 'john@example.com' },
-    ]);
+    await expect(sql().selectFrom('user').select(['username', 'email']).execute()).resolves.toEqual(
+      [{ username: 'john', email: 'john@example.com' }],
+    );
   });
 
   it('down twice leaves no tables, and up rebuilds everything', async () => {
-    await orm.getMigrator().down();
-    await orm.getMigrator().down();
+    await orm.migrator.up();
+    await orm.migrator.down();
+    await orm.migrator.down();
     await expect(applied()).resolves.toEqual([]);
     await expect(readSchema(orm)).resolves.toEqual({});
 
-    await orm.getMigrator().up();
+    await orm.migrator.up();
     await expect(readSchema(orm)).resolves.toEqual(full());
-    await expect(orm.getMigrator().checkMigrationNeeded()).resolves.toBe(false);
+    await expect(orm.migrator.checkSchema()).resolves.toBe(false);
   });
 
   it('running up again on a current database is a no-op', async () => {
-    await expect(orm.getMigrator().up()).resolves.toEqual([]);
+    await orm.migrator.up();
+    await expect(orm.migrator.up()).resolves.toEqual([]);
     await expect(readSchema(orm)).resolves.toEqual(full());
   });
 
   if (kind === 'sqlite') {
-    it('opens SQLite connections with foreign keys, WAL and a busy timeout', async () => {
+    it('opens SQLite connections with foreign keys, WAL, a busy timeout and a 64 MiB cache', async () => {
       const conn = orm.em.getConnection();
       await expect(conn.execute('pragma foreign_keys')).resolves.toEqual([{ foreign_keys: 1 }]);
       await expect(conn.execute('pragma journal_mode')).resolves.toEqual([{ journal_mode: 'wal' }]);
       await expect(conn.execute('pragma busy_timeout')).resolves.toEqual([{ timeout: 5000 }]);
+      await expect(conn.execute('pragma cache_size')).resolves.toEqual([{ cache_size: -65536 }]);
     });
   }
 });

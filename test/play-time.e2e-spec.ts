@@ -1,128 +1,129 @@
 import { inspect } from 'node:util';
-import { MikroORM, RequestContext, wrap } from '@mikro-orm/core';
-import { PostsService } from '../src/posts/posts.service';
+import { MikroORM, wrap } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/sql';
+import { Post } from '../src/posts/entities/post.entity';
 import { User } from '../src/users/entities/user.entity';
-import { UsersService } from '../src/users/users.service';
+import { emptyDatabase } from './support/db-snapshot';
 import { useMigratedApp } from './support/test-app';
 import { describeEachDatabase } from './support/test-database';
 
-/** The tutorial's "play time" session, replayed through the app's services. */
-describeEachDatabase('play time (services)', (kind) => {
-  let users: UsersService;
-  let posts: PostsService;
-  /** Each step in a unit of work of its own, as an HTTP request would be. */
-  let unitOfWork: <T>(fn: () => Promise<T>) => Promise<T>;
-
+/**
+ * The tutorial's "play time" session, replayed on the ORM as `npm run shell` offers it: `em` is
+ * the session (`db.session`), `User` and `Post` the models. Every test starts from john and
+ * susan alone, each in a unit of work of its own.
+ */
+describeEachDatabase('play time (the shell session)', (kind) => {
   const ctx = useMigratedApp(kind);
+  let orm: MikroORM;
+  let em: EntityManager;
+  let john: User;
+  let susan: User;
 
-  beforeAll(() => {
-    users = ctx.app.get(UsersService);
-    posts = ctx.app.get(PostsService);
-    const orm = ctx.app.get(MikroORM);
-    unitOfWork = (fn) => RequestContext.create(orm.em, fn);
+  beforeEach(async () => {
+    orm = ctx.app.get(MikroORM);
+    await emptyDatabase(ctx.app);
+    const setup = orm.em.fork();
+    john = setup.create(User, { username: 'john', email: 'john@example.com' });
+    susan = setup.create(User, { username: 'susan', email: 'susan@example.com' });
+    await setup.flush();
+    em = orm.em.fork() as EntityManager;
   });
 
-  it('adds john and susan, who print like the tutorial', async () => {
-    const john = await unitOfWork(() =>
-      users.create({ username: 'john', email: 'john@example.com' }),
-    );
-    const susan = await unitOfWork(() =>
-      users.create({ username: 'susan', email: 'susan@example.com' }),
-    );
-    expect([john.id, susan.id]).toEqual([1, 2]);
+  it('adds users who print like the tutorial, and reads them back by id', async () => {
     expect(inspect(john)).toBe('<User john>');
-
-    const all = await unitOfWork(() => users.findAll());
+    const all = await em.find(User, {}, { orderBy: { id: 'asc' } });
     expect(inspect(all)).toBe('[ <User john>, <User susan> ]');
-    expect(all.map((u) => [u.id, u.username])).toEqual([
-      [1, 'john'],
-      [2, 'susan'],
-    ]);
-  });
-
-  it('gets a user by id, and 404s an unknown one', async () => {
-    await expect(unitOfWork(() => users.findById(1))).resolves.toMatchObject({
-      username: 'john',
-    });
-    await expect(unitOfWork(() => users.findById(99))).rejects.toThrow('user 99 not found');
+    expect(all.map((u) => u.id)).toEqual([john.id, susan.id]);
+    await expect(em.findOne(User, john.id)).resolves.toMatchObject({ username: 'john' });
+    await expect(em.findOne(User, susan.id + 1000)).resolves.toBeNull();
   });
 
   it('never serializes the password hash, and loads it only when asked', async () => {
-    await unitOfWork(() =>
-      users.create({ username: 'temp', email: 'temp@example.com', password: 'long enough' }),
-    );
-    const temp = (await unitOfWork(() => users.findAll())).find((u) => u.username === 'temp')!;
-    expect(temp.passwordHash).toBeUndefined();
-
-    const orm = ctx.app.get(MikroORM);
-    const loaded = await orm.em.fork().findOneOrFail(User, temp.id, { populate: ['passwordHash'] });
-    expect(loaded.passwordHash).toMatch(/^scrypt\$/);
-    expect(JSON.stringify(loaded)).not.toMatch(/password|scrypt/);
-    expect(wrap(loaded).toObject()).not.toHaveProperty('passwordHash');
-    expect(wrap(loaded).toJSON()).not.toHaveProperty('passwordHash');
-    await unitOfWork(() => users.delete(temp.id));
+    const temp = em.create(User, {
+      username: 'temp',
+      email: 'temp@example.com',
+      passwordHash: 'scrypt$ln=15,r=8,p=1$c2FsdA$aGFzaA',
+    });
+    await em.flush();
+    const fresh = orm.em.fork();
+    const loaded = await fresh.findOneOrFail(User, temp.id);
+    expect(loaded.passwordHash).toBeUndefined();
+    const withHash = await fresh.findOneOrFail(User, temp.id, { populate: ['passwordHash'] });
+    expect(withHash.passwordHash).toMatch(/^scrypt\$/);
+    expect(JSON.stringify(withHash)).not.toMatch(/password|scrypt/);
+    expect(wrap(withHash).toObject()).not.toHaveProperty('passwordHash');
+    expect(wrap(withHash).toJSON()).not.toHaveProperty('passwordHash');
   });
 
-  it("writes a post for john, found in his posts and not in susan's", async () => {
+  it("writes a post for john at the current UTC time, in his posts and not in susan's", async () => {
     const before = Date.now();
-    const post = await unitOfWork(() => posts.create({ body: 'my first post!', authorId: 1 }));
-    expect(post).toEqual({
-      id: 1,
-      body: 'my first post!',
-      timestamp: expect.any(Date),
-      author: { id: 1, username: 'john' },
-    });
-    expect(post.timestamp.getTime()).toBeGreaterThanOrEqual(before - 1);
+    const post = em.create(Post, { body: 'my first post!', author: john.id });
+    await em.flush();
+    expect(inspect(post)).toBe('<Post my first post!>');
+    expect(post.timestamp.getTime()).toBeGreaterThanOrEqual(before);
     expect(post.timestamp.getTime()).toBeLessThanOrEqual(Date.now());
-    const stored = await unitOfWork(() => posts.findById(post.id));
-    expect(inspect(stored)).toBe('<Post my first post!>');
-    expect(stored.timestamp).toEqual(post.timestamp);
 
-    const johns = await unitOfWork(() => posts.findByAuthor(1));
+    const fresh = orm.em.fork();
+    const stored = await fresh.findOneOrFail(Post, post.id);
+    expect(stored.timestamp).toEqual(post.timestamp);
+    const johns = await fresh.find(Post, { author: john.id });
     expect(johns.map((p) => p.body)).toEqual(['my first post!']);
-    await expect(unitOfWork(() => posts.findByAuthor(2))).resolves.toEqual([]);
+    await expect(fresh.find(Post, { author: susan.id })).resolves.toEqual([]);
   });
 
   it('navigates post.author and user.posts', async () => {
-    await unitOfWork(async () => {
-      const [post] = await posts.findAllWithAuthors();
-      expect(post.author.username).toBe('john');
-      const john = await users.findById(1);
-      await john.posts.init();
-      expect(john.posts.getItems().map((p) => p.body)).toEqual(['my first post!']);
-    });
+    em.create(Post, { body: 'my first post!', author: john.id });
+    await em.flush();
+    const fresh = orm.em.fork();
+    const [post] = await fresh.find(Post, {}, { populate: ['author'] });
+    expect(post.author.username).toBe('john');
+    const author = await fresh.findOneOrFail(User, john.id);
+    await author.posts.init();
+    expect(author.posts.getItems().map((p) => p.body)).toEqual(['my first post!']);
   });
 
-  it('lists all posts with their authors, and users by username descending', async () => {
-    const all = await unitOfWork(() => posts.findAllWithAuthors());
-    expect(all.map((p) => [p.id, p.author.id, p.author.username, p.body])).toEqual([
-      [1, 1, 'john', 'my first post!'],
+  it('lists posts newest first with their authors, and users by username descending', async () => {
+    em.create(Post, { body: 'older', author: susan.id, timestamp: new Date(Date.now() - 60_000) });
+    em.create(Post, { body: 'newer', author: john.id });
+    await em.flush();
+    const fresh = orm.em.fork();
+    const posts = await fresh.find(
+      Post,
+      {},
+      { populate: ['author'], orderBy: { timestamp: 'desc', id: 'desc' } },
+    );
+    expect(posts.map((p) => [p.author.username, p.body])).toEqual([
+      ['john', 'newer'],
+      ['susan', 'older'],
     ]);
-    const desc = await unitOfWork(() => users.findAll('-username'));
-    expect(desc.map((u) => u.username)).toEqual(['susan', 'john']);
+    const users = await fresh.find(User, {}, { orderBy: { username: 'desc' } });
+    expect(users.map((u) => u.username)).toEqual(['susan', 'john']);
   });
 
-  it('rolls a failed operation back whole', async () => {
+  it('rolls a failed flush back whole', async () => {
     // The new email is fine but the username is taken: the flush fails, and neither is saved.
-    await expect(
-      unitOfWork(() => users.update(2, { username: 'john', email: 'new-susan@example.com' })),
-    ).rejects.toThrow(/ix_user_username|user\.username/);
-    await expect(unitOfWork(() => users.findById(2))).resolves.toMatchObject({
+    const target = await em.findOneOrFail(User, susan.id);
+    target.username = 'john';
+    target.email = 'new-susan@example.com';
+    await expect(em.flush()).rejects.toThrow(/ix_user_username|user\.username/);
+    await expect(orm.em.fork().findOneOrFail(User, susan.id)).resolves.toMatchObject({
       username: 'susan',
       email: 'susan@example.com',
     });
-    await expect(unitOfWork(() => posts.create({ body: 'orphan', authorId: 42 }))).rejects.toThrow(
-      'authorId 42 does not refer to an existing user',
-    );
-    const all = await unitOfWork(() => posts.findAllWithAuthors());
-    expect(all.map((p) => p.body)).toEqual(['my first post!']);
   });
 
-  it('deletes everything: john with his posts, susan, then no posts or users remain', async () => {
-    await unitOfWork(() => users.delete(1));
-    await unitOfWork(() => users.delete(2));
-    await expect(unitOfWork(() => users.findAll())).resolves.toEqual([]);
-    await expect(unitOfWork(() => posts.findAllWithAuthors())).resolves.toEqual([]);
-    await expect(unitOfWork(() => users.delete(1))).rejects.toThrow('user 1 not found');
+  it('deletes everything: posts first, then the users', async () => {
+    em.create(Post, { body: 'my first post!', author: john.id });
+    await em.flush();
+    for (const post of await em.find(Post, {})) {
+      em.remove(post);
+    }
+    for (const user of await em.find(User, {})) {
+      em.remove(user);
+    }
+    await em.flush();
+    const fresh = orm.em.fork();
+    await expect(fresh.count(User)).resolves.toBe(0);
+    await expect(fresh.count(Post)).resolves.toBe(0);
   });
 });

@@ -1,11 +1,11 @@
 import { ConfigService } from '@nestjs/config';
 import { CursorCodec } from '../src/common/pagination/cursor-codec';
 import { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import { type CompiledQuery, Kysely } from 'kysely';
 import { collectPages, createPost, createUser } from './support/api';
 import { Post } from '../src/posts/entities/post.entity';
 import { User } from '../src/users/entities/user.entity';
-import { knexOf, snapshotDatabase } from './support/db-snapshot';
+import { snapshotDatabase, sqlOf } from './support/db-snapshot';
 import { useMigratedApp } from './support/test-app';
 import { describeEachDatabase } from './support/test-database';
 
@@ -173,13 +173,11 @@ describeEachDatabase('/posts', (kind) => {
     });
 
     it('GET /posts: newest first, each with its author, in one SQL query', async () => {
-      const connection = ctx.app.get(MikroORM).em.getConnection() as AbstractSqlConnection;
-      const knex = connection.getKnex();
-      const queries: string[] = [];
-      const onQuery = (q: { sql: string }) => queries.push(q.sql);
-      knex.on('query', onQuery);
+      // Every statement, the ORM's and the read queries', reaches the database through Kysely.
+      const executed = jest.spyOn(Kysely.prototype, 'executeQuery');
       const res = await http().get('/posts?limit=10').expect(200);
-      knex.off('query', onQuery);
+      const queries = executed.mock.calls.map(([query]) => (query as CompiledQuery).sql);
+      executed.mockRestore();
 
       const items = res.body.items as PostJson[];
       expect(items).toHaveLength(10);
@@ -191,7 +189,7 @@ describeEachDatabase('/posts', (kind) => {
     });
 
     it('pages with inserts in between: no post skipped or repeated, order total', async () => {
-      const existing = await knexOf(ctx.app)<{ id: number }>('post').select('id');
+      const existing = await sqlOf(ctx.app).selectFrom('post').select('id').execute();
       const { items, pages } = await collectPages<PostJson>(
         ctx.app,
         '/posts?limit=4',

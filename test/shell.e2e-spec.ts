@@ -93,11 +93,15 @@ describe('shell', () => {
       ).resolves.toBe('<Post my first post!>');
       await type('await em.flush()');
       await expect(type('p.author')).resolves.toBe('<User john>');
-      // One unit of work: the service returns the very entity `em` holds.
-      await expect(type('(await usersService.findById(u.id)) === u')).resolves.toBe('true');
-      await expect(type('await postsService.findByAuthor(u.id)')).resolves.toBe(
-        '[ <Post my first post!> ]',
-      );
+      // One unit of work: the service changes the very entity `em` holds.
+      await expect(
+        type("(await usersService.update(u.id, { email: 'johnny@example.com' })) === u"),
+      ).resolves.toBe('true');
+      await expect(type('u.email')).resolves.toBe("'johnny@example.com'");
+      await expect(type('await u.posts.loadItems()')).resolves.toBe('[ <Post my first post!> ]');
+      await expect(
+        type('(await postsService.listByAuthor(u.id, { limit: 5 })).items.map((p) => p.body)'),
+      ).resolves.toBe("[ 'my first post!' ]");
       await expect(
         type("await (await em.findOneOrFail(User, { username: 'susan' })).posts.loadCount()"),
       ).resolves.toBe('0');

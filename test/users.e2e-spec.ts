@@ -1,5 +1,5 @@
 import { collectPages, createPost, createUser, expectNoSecrets } from './support/api';
-import { knexOf, passwordHashOf, snapshotDatabase } from './support/db-snapshot';
+import { passwordHashOf, snapshotDatabase, sqlOf } from './support/db-snapshot';
 import { useMigratedApp } from './support/test-app';
 import { describeEachDatabase } from './support/test-database';
 
@@ -237,7 +237,7 @@ describeEachDatabase('/users', (kind) => {
       await http().delete(`/users/${user.id}`).expect(204).expect('');
       await http().get(`/users/${user.id}`).expect(404);
       await http().get(`/users/${user.id}/posts`).expect(404);
-      const posts = await knexOf(ctx.app)<{ id: number }>('post').select('id');
+      const posts = await sqlOf(ctx.app).selectFrom('post').select('id').execute();
       expect(posts.map((p) => p.id)).toEqual([kept.id]);
     });
 

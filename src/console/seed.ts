@@ -4,7 +4,8 @@ import { loadEnvironment } from '../config/environment';
 /** `npm run seed -- [options]`: see SeedCommand. */
 async function main(): Promise<void> {
   loadEnvironment();
-  const { SeedModule } = await import('./seed/seed.module');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { SeedModule } = require('./seed/seed.module') as typeof import('./seed/seed.module');
   await CommandFactory.run(SeedModule, {
     logger: ['error', 'warn'],
     serviceErrorHandler: (err) => {

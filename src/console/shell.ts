@@ -20,7 +20,8 @@ export const HISTORY_FILE = join(PROJECT_ROOT, '.repl_history');
 async function main(): Promise<void> {
   const { DATABASE_URL } = loadEnvironment();
   Logger.overrideLogger(['error', 'warn']);
-  const { AppModule } = await import('../app.module');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { AppModule } = require('../app.module') as typeof import('../app.module');
   const server: REPLServer = await repl(AppModule);
   const context = createShellContext({ get: server.context.get as never });
   Object.assign(server.context, context);

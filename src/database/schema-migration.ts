@@ -1,55 +1,87 @@
 import { Migration } from '@mikro-orm/migrations';
-import type { Knex } from '@mikro-orm/knex';
+import { sql, type Compilable, type CreateTableBuilder, type SchemaModule } from 'kysely';
+import { kyselyFor, sqlDialectOf, type SqlDialect } from './dialect';
+
+/** A column type, as `addColumn` takes it: a name or an `sql` fragment. */
+type ColumnType = Parameters<CreateTableBuilder<string>['addColumn']>[1];
 
 /**
- * A migration written with knex's schema builder instead of SQL strings, so that one file
+ * A migration written with Kysely's schema builder instead of SQL strings, so that one file
  * produces the right DDL for whichever database `DATABASE_URL` names (SQLite, PostgreSQL,
- * MySQL/MariaDB). The builder is compiled for the connected dialect when the migration runs,
- * and its statements join the migration's transaction like `addSql()` ones.
+ * MySQL/MariaDB). The builders are compiled for the connected dialect when the migration runs,
+ * and their statements join the migration's transaction like `addSql()` ones.
+ *
+ * The few things that differ between dialects, and that the schema must get exactly right, are
+ * named here once: the auto-increment id, the unsigned integer MySQL uses for keys, the
+ * millisecond timestamp, unique indexes, and MySQL's table charset and collation.
+ *
+ * SQLite cannot alter or drop a column's type or constraints in place: such a change needs the
+ * table rebuilt (create, copy, drop, rename), written out in the migration.
  */
 export abstract class SchemaMigration extends Migration {
-  protected get schema(): Knex.SchemaBuilder {
-    return this.getKnex().schema;
+  /** Kysely's schema builder for the connected dialect; its statements are compiled, not run. */
+  protected get schema(): SchemaModule {
+    return kyselyFor(this.dialect).schema;
   }
 
-  /** The connected database's client library: 'better-sqlite3', 'pg', 'mysql2' or 'mariadb'. */
-  protected get dialect(): string {
-    return String((this.getKnex().client as { driverName?: unknown }).driverName);
+  protected get dialect(): SqlDialect {
+    return sqlDialectOf(this.driver.getPlatform());
   }
 
-  /** MySQL or MariaDB, whose tables get an explicit charset and collation. */
-  protected get isMySql(): boolean {
-    return this.dialect === 'mysql2' || this.dialect === 'mariadb';
+  /** Column types that differ between dialects. */
+  protected get types() {
+    const dialect = this.dialect;
+    return {
+      /** A foreign key to an `id`: MySQL's ids are unsigned. */
+      reference: (dialect === 'mysql' ? sql`int unsigned` : 'integer') as ColumnType,
+      /** A UTC instant to the millisecond (SQLite stores the milliseconds as an integer). */
+      timestamp: (dialect === 'sqlite'
+        ? 'datetime'
+        : dialect === 'postgresql'
+          ? 'timestamptz(3)'
+          : 'datetime(3)') as ColumnType,
+    };
   }
 
   /**
-   * On MySQL/MariaDB: utf8mb4 (whatever the server's default, so emoji fit) and a binary
-   * collation, so that uniqueness and ordering compare exactly, as on SQLite and PostgreSQL.
+   * `create table`, with an auto-increment integer `id` primary key first; on MySQL/MariaDB in
+   * utf8mb4 (whatever the server's default, so emoji fit) with a binary collation, so that
+   * uniqueness and ordering compare exactly, as on SQLite and PostgreSQL.
    */
-  protected mysqlTableOptions(table: Knex.CreateTableBuilder): void {
-    if (this.isMySql) {
-      table.charset('utf8mb4');
-      table.collate('utf8mb4_bin');
+  protected createTable(name: string): CreateTableBuilder<string, 'id'> {
+    const table = this.schema.createTable(name);
+    switch (this.dialect) {
+      case 'sqlite':
+        return table.addColumn('id', 'integer', (col) =>
+          col.notNull().primaryKey().autoIncrement(),
+        );
+      case 'postgresql':
+        return table.addColumn('id', 'serial', (col) => col.primaryKey());
+      case 'mysql':
+        return table
+          .addColumn('id', sql`int unsigned`, (col) => col.notNull().autoIncrement().primaryKey())
+          .modifyEnd(sql`default character set utf8mb4 collate utf8mb4_bin`);
     }
   }
 
   /**
-   * Adds the builder's statements to the migration. Some changes cannot be written as plain
-   * statements: knex does them on SQLite by rebuilding the table at run time (dropping or
-   * changing a column). Those are refused here rather than silently left out; write them as
-   * SQL for each `dialect` instead (SQLite itself can `alter table ... drop column`).
+   * A named unique index. PostgreSQL gets a unique constraint of that name (backed by an index
+   * of the same name), which is what MikroORM's schema comparison expects there.
    */
-  protected addSchema(builder: Knex.SchemaBuilder): void {
-    const knex = this.getKnex();
-    const statements = builder.toSQL() as (Knex.Sql & { statementsProducer?: unknown })[];
-    if (statements.some((s) => s.statementsProducer || /^pragma table_info/i.test(s.sql))) {
-      throw new Error(
-        `${this.constructor.name}: this schema change needs a table rebuild on ${this.dialect}; ` +
-          'write it as SQL per dialect (see SchemaMigration)',
-      );
-    }
-    for (const { sql, bindings } of statements) {
-      this.addSql(bindings?.length ? knex.raw(sql, bindings as Knex.RawBinding[]) : sql);
+  protected uniqueIndex(name: string, table: string, columns: string[]): Compilable {
+    return this.dialect === 'postgresql'
+      ? this.schema.alterTable(table).addUniqueConstraint(name, columns)
+      : this.schema.createIndex(name).unique().on(table).columns(columns);
+  }
+
+  /** Adds the builders' statements to the migration, compiled for the connected dialect. */
+  protected addSchema(...builders: Compilable[]): void {
+    for (const builder of builders) {
+      const { sql: statement, parameters } = builder.compile();
+      if (parameters.length > 0) {
+        throw new Error(`${this.constructor.name}: DDL with bound parameters: ${statement}`);
+      }
+      this.addSql(statement);
     }
   }
 }

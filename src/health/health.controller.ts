@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { pingDatabase } from '../database/ping';
 
 @Controller('health')
 export class HealthController {
@@ -10,7 +11,7 @@ export class HealthController {
   /** 200 when the database answers a ping, 503 when it does not. */
   @Get()
   async check(): Promise<{ status: 'ok'; database: 'up' }> {
-    const result = await this.orm.checkConnection();
+    const result = await pingDatabase(this.orm);
     if (!result.ok) {
       // The reason (host, port, driver error) goes to the log, not to anonymous clients.
       this.logger.warn(`database unreachable: ${result.reason}`);

@@ -1,14 +1,13 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
-import { User } from '../users/entities/user.entity';
-import { Post } from './entities/post.entity';
+import { UsersModule } from '../users/users.module';
+import { PostQueries } from './post.queries';
 import { PostsController } from './posts.controller';
 import { PostsService } from './posts.service';
 
 @Module({
-  imports: [MikroOrmModule.forFeature([Post, User])],
+  imports: [UsersModule],
   controllers: [PostsController],
-  providers: [PostsService],
+  providers: [PostsService, PostQueries],
   exports: [PostsService],
 })
 export class PostsModule {}

@@ -1,24 +1,16 @@
-import { EntityManager } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/sql';
 import { NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CursorCodec } from '../common/pagination/cursor-codec';
-import { UserRepository } from '../users/user.repository';
-import { PostRepository } from './post.repository';
+import { UserQueries } from '../users/user.queries';
+import { Post } from './entities/post.entity';
+import { PostQueries } from './post.queries';
 import { PostsService } from './posts.service';
 
 describe('PostsService', () => {
-  const posts = {
-    create: jest.fn(),
-    findOne: jest.fn(),
-    findByAuthor: jest.fn(),
-    findAllWithAuthors: jest.fn(),
-    findView: jest.fn(),
-    findViewPage: jest.fn(),
-    insertRow: jest.fn(),
-    nativeDelete: jest.fn(),
-  };
-  const users = { findOne: jest.fn(), findView: jest.fn() };
-  const em = { flush: jest.fn() };
+  const posts = { findView: jest.fn(), findViewPage: jest.fn() };
+  const users = { findView: jest.fn() };
+  const em = { create: jest.fn(), findOne: jest.fn(), remove: jest.fn(), flush: jest.fn() };
   let service: PostsService;
 
   beforeEach(async () => {
@@ -27,28 +19,30 @@ describe('PostsService', () => {
       providers: [
         PostsService,
         { provide: EntityManager, useValue: em },
-        { provide: PostRepository, useValue: posts },
-        { provide: UserRepository, useValue: users },
+        { provide: PostQueries, useValue: posts },
+        { provide: UserQueries, useValue: users },
         { provide: CursorCodec, useValue: new CursorCodec('unit-test-secret-key') },
       ],
     }).compile();
     service = moduleRef.get(PostsService);
   });
 
-  it('creates a post for an existing author with one insert', async () => {
+  it('creates a post for an existing author through the unit of work', async () => {
     users.findView.mockResolvedValue({ id: 3, username: 'john', email: 'john@example.com' });
-    posts.insertRow.mockResolvedValue(7);
-    const before = Date.now();
-    const post = await service.create({ body: 'hi', authorId: 3 });
-    expect(post).toEqual({
+    const timestamp = new Date();
+    em.create.mockImplementation((_entity: unknown, data: object) => ({
+      ...data,
+      id: 7,
+      timestamp,
+    }));
+    await expect(service.create({ body: 'hi', authorId: 3 })).resolves.toEqual({
       id: 7,
       body: 'hi',
-      timestamp: expect.any(Date),
+      timestamp,
       author: { id: 3, username: 'john' },
     });
-    expect(post.timestamp.getTime()).toBeGreaterThanOrEqual(before);
-    expect(posts.insertRow).toHaveBeenCalledWith('hi', post.timestamp, 3);
-    expect(em.flush).not.toHaveBeenCalled();
+    expect(em.create).toHaveBeenCalledWith(Post, { body: 'hi', author: 3 });
+    expect(em.flush).toHaveBeenCalledTimes(1);
   });
 
   it('refuses a post for an author that does not exist with 422, writing nothing', async () => {
@@ -56,7 +50,8 @@ describe('PostsService', () => {
     await expect(service.create({ body: 'hi', authorId: 9 })).rejects.toThrow(
       new UnprocessableEntityException('authorId 9 does not refer to an existing user'),
     );
-    expect(posts.insertRow).not.toHaveBeenCalled();
+    expect(em.create).not.toHaveBeenCalled();
+    expect(em.flush).not.toHaveBeenCalled();
   });
 
   it('lists a user’s posts in one query, looking the user up only when the page is empty', async () => {
@@ -83,18 +78,27 @@ describe('PostsService', () => {
     await expect(service.listByAuthor(5, { limit: 20 })).rejects.toThrow('user 5 not found');
   });
 
-  it('loads a post with its author, or throws NotFoundException naming the id', async () => {
-    posts.findOne.mockResolvedValueOnce({ id: 1 }).mockResolvedValueOnce(null);
-    await expect(service.findById(1)).resolves.toEqual({ id: 1 });
-    expect(posts.findOne).toHaveBeenCalledWith(1, { populate: ['author'] });
-    await expect(service.findById(2)).rejects.toThrow(new NotFoundException('post 2 not found'));
+  it('edits a loaded post and flushes; 404s an unknown one, writing nothing', async () => {
+    const post = { id: 1, body: 'old' };
+    em.findOne.mockResolvedValueOnce(post).mockResolvedValueOnce(null);
+    await expect(service.update(1, { body: 'new' })).resolves.toEqual({ id: 1, body: 'new' });
+    expect(em.findOne).toHaveBeenCalledWith(Post, 1, { populate: ['author'] });
+    expect(em.flush).toHaveBeenCalledTimes(1);
+    await expect(service.update(2, { body: 'new' })).rejects.toThrow(
+      new NotFoundException('post 2 not found'),
+    );
+    expect(em.flush).toHaveBeenCalledTimes(1);
     posts.findView.mockResolvedValueOnce(undefined);
     await expect(service.view(3)).rejects.toThrow(new NotFoundException('post 3 not found'));
   });
 
-  it('deletes by id, and 404s when nothing was deleted', async () => {
-    posts.nativeDelete.mockResolvedValueOnce(1).mockResolvedValueOnce(0);
+  it('deletes a loaded post through the unit of work, and 404s an unknown one', async () => {
+    const post = { id: 1 };
+    em.findOne.mockResolvedValueOnce(post).mockResolvedValueOnce(null);
     await expect(service.delete(1)).resolves.toBeUndefined();
+    expect(em.remove).toHaveBeenCalledWith(post);
+    expect(em.flush).toHaveBeenCalledTimes(1);
     await expect(service.delete(1)).rejects.toThrow('post 1 not found');
+    expect(em.remove).toHaveBeenCalledTimes(1);
   });
 });

@@ -1,29 +1,28 @@
-import { EntityManager } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/sql';
 import { Injectable, NotFoundException, UnprocessableEntityException } from '@nestjs/common';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/keyset';
 import type { Page } from '../common/pagination/page';
 import type { PageQueryDto } from '../common/pagination/page-query.dto';
-import { UserRepository } from '../users/user.repository';
+import { UserQueries } from '../users/user.queries';
 import type { CreatePostDto } from './dto/create-post.dto';
 import type { UpdatePostDto } from './dto/update-post.dto';
-import type { Post } from './entities/post.entity';
-import { PostRepository, type PostView } from './post.repository';
+import { Post } from './entities/post.entity';
+import { PostQueries, type PostView } from './post.queries';
 
 @Injectable()
 export class PostsService {
   constructor(
     private readonly em: EntityManager,
-    private readonly posts: PostRepository,
-    private readonly users: UserRepository,
+    private readonly posts: PostQueries,
+    private readonly users: UserQueries,
     private readonly cursors: CursorCodec,
   ) {}
 
   /**
-   * Writes a post for an existing user; the server sets its timestamp (UTC, now). The write is
-   * one INSERT, all-or-nothing on its own: no entity, flush or transaction around it (they would
-   * triple its cost). A user deleted between the check and the insert is still refused, by the
-   * foreign key (a 422 through the error filter).
+   * Writes a post for an existing user; the entity sets its timestamp (UTC, now). A user deleted
+   * between the check and the flush is still refused, by the foreign key (a 422 through the
+   * error filter).
    */
   async create({ body, authorId }: CreatePostDto): Promise<PostView> {
     const author = await this.users.findView(authorId);
@@ -32,8 +31,9 @@ export class PostsService {
         `authorId ${authorId} does not refer to an existing user`,
       );
     }
-    const timestamp = new Date();
-    const id = await this.posts.insertRow(body, timestamp, authorId);
+    const post = this.em.create(Post, { body, author: authorId });
+    await this.em.flush();
+    const { id, timestamp } = post;
     return { id, body, timestamp, author: { id: author.id, username: author.username } };
   }
 
@@ -44,22 +44,6 @@ export class PostsService {
       throw new NotFoundException(`post ${id} not found`);
     }
     return post;
-  }
-
-  async findById(id: number): Promise<Post> {
-    const post = await this.posts.findOne(id, { populate: ['author'] });
-    if (!post) {
-      throw new NotFoundException(`post ${id} not found`);
-    }
-    return post;
-  }
-
-  findByAuthor(authorId: number): Promise<Post[]> {
-    return this.posts.findByAuthor(authorId);
-  }
-
-  findAllWithAuthors(): Promise<Post[]> {
-    return this.posts.findAllWithAuthors();
   }
 
   /** All posts, newest first, with their authors. */
@@ -78,16 +62,24 @@ export class PostsService {
   }
 
   async update(id: number, { body }: UpdatePostDto): Promise<Post> {
-    const post = await this.findById(id);
+    const post = await this.load(id);
     post.body = body;
     await this.em.flush();
     return post;
   }
 
   async delete(id: number): Promise<void> {
-    if ((await this.posts.nativeDelete({ id })) === 0) {
+    this.em.remove(await this.load(id));
+    await this.em.flush();
+  }
+
+  /** The post entity with its author; 404 when there is none. */
+  private async load(id: number): Promise<Post> {
+    const post = await this.em.findOne(Post, id, { populate: ['author'] });
+    if (!post) {
       throw new NotFoundException(`post ${id} not found`);
     }
+    return post;
   }
 
   private async page(

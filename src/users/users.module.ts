@@ -1,10 +1,9 @@
-import { MikroOrmModule } from '@mikro-orm/nestjs';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { seconds, ThrottlerModule } from '@nestjs/throttler';
 import type { Environment } from '../config/environment';
-import { User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
+import { UserQueries } from './user.queries';
 import { UsersController } from './users.controller';
 import { UsersService } from './users.service';
 
@@ -27,9 +26,9 @@ const SignupThrottleModule = ThrottlerModule.forRootAsync({
 });
 
 @Module({
-  imports: [MikroOrmModule.forFeature([User]), SignupThrottleModule],
+  imports: [SignupThrottleModule],
   controllers: [UsersController],
-  providers: [UsersService, PasswordHasher],
-  exports: [UsersService],
+  providers: [UsersService, UserQueries, PasswordHasher],
+  exports: [UsersService, UserQueries],
 })
 export class UsersModule {}

@@ -1,25 +1,21 @@
-import { EntityManager } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/sql';
 import { NotFoundException } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { Post } from '../posts/entities/post.entity';
 import { User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
-import { UserRepository } from './user.repository';
+import { UserQueries } from './user.queries';
 import { UsersService } from './users.service';
 
 describe('UsersService', () => {
-  const users = {
-    create: jest.fn(),
-    findOne: jest.fn(),
-    findAllOrdered: jest.fn(),
-    findView: jest.fn(),
-    findViewPage: jest.fn(),
-  };
+  const users = { findView: jest.fn(), findViewPage: jest.fn() };
   const hasher = { hash: jest.fn() };
   const cursors = new CursorCodec('unit-test-secret-key');
   const txEm = { nativeDelete: jest.fn() };
   const em = {
+    create: jest.fn(),
+    findOne: jest.fn(),
     flush: jest.fn(),
     transactional: jest.fn((fn: (em: typeof txEm) => Promise<unknown>) => fn(txEm)),
   };
@@ -31,7 +27,7 @@ describe('UsersService', () => {
       providers: [
         UsersService,
         { provide: EntityManager, useValue: em },
-        { provide: UserRepository, useValue: users },
+        { provide: UserQueries, useValue: users },
         { provide: PasswordHasher, useValue: hasher },
         { provide: CursorCodec, useValue: cursors },
       ],
@@ -41,11 +37,11 @@ describe('UsersService', () => {
 
   it('creates a user without a password and flushes once', async () => {
     const user = Object.assign(new User(), { username: 'john', email: 'john@example.com' });
-    users.create.mockReturnValue(user);
+    em.create.mockReturnValue(user);
     await expect(service.create({ username: 'john', email: 'john@example.com' })).resolves.toBe(
       user,
     );
-    expect(users.create).toHaveBeenCalledWith({
+    expect(em.create).toHaveBeenCalledWith(User, {
       username: 'john',
       email: 'john@example.com',
       passwordHash: null,
@@ -56,10 +52,10 @@ describe('UsersService', () => {
 
   it('stores only the hash of a given password', async () => {
     hasher.hash.mockResolvedValue('scrypt$hashed');
-    users.create.mockImplementation((data: object) => data);
+    em.create.mockImplementation((_entity: unknown, data: object) => data);
     await service.create({ username: 'john', email: 'j@example.com', password: 'plain-text' });
     expect(hasher.hash).toHaveBeenCalledWith('plain-text');
-    expect(users.create).toHaveBeenCalledWith({
+    expect(em.create).toHaveBeenCalledWith(User, {
       username: 'john',
       email: 'j@example.com',
       passwordHash: 'scrypt$hashed',
@@ -68,7 +64,7 @@ describe('UsersService', () => {
 
   it('updates only the given fields', async () => {
     const user = Object.assign(new User(), { id: 1, username: 'john', email: 'j@example.com' });
-    users.findOne.mockResolvedValue(user);
+    em.findOne.mockResolvedValue(user);
     await expect(service.update(1, { email: 'new@example.com' })).resolves.toEqual(
       Object.assign(new User(), { id: 1, username: 'john', email: 'new@example.com' }),
     );
@@ -91,16 +87,13 @@ describe('UsersService', () => {
   });
 
   it('throws NotFoundException naming an unknown id', async () => {
-    users.findOne.mockResolvedValue(null);
-    await expect(service.findById(7)).rejects.toThrow(new NotFoundException('user 7 not found'));
+    em.findOne.mockResolvedValue(null);
+    await expect(service.update(7, { email: 'x@example.com' })).rejects.toThrow(
+      new NotFoundException('user 7 not found'),
+    );
+    expect(em.flush).not.toHaveBeenCalled();
     users.findView.mockResolvedValue(undefined);
     await expect(service.view(7)).rejects.toThrow(new NotFoundException('user 7 not found'));
-  });
-
-  it('passes the order through to the repository', async () => {
-    users.findAllOrdered.mockResolvedValue([]);
-    await expect(service.findAll('-username')).resolves.toEqual([]);
-    expect(users.findAllOrdered).toHaveBeenCalledWith('-username');
   });
 
   it('deletes the posts, then the user, inside one transaction', async () => {

@@ -1,4 +1,4 @@
-import { EntityManager, ForeignKeyConstraintViolationException } from '@mikro-orm/core';
+import { EntityManager, ForeignKeyConstraintViolationException } from '@mikro-orm/sql';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/keyset';
@@ -9,19 +9,13 @@ import type { ListUsersQueryDto } from './dto/list-users-query.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
 import { User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
-import {
-  positionOf,
-  sortsByUsername,
-  UserRepository,
-  type UserOrder,
-  type UserView,
-} from './user.repository';
+import { positionOf, sortsByUsername, UserQueries, type UserView } from './user.queries';
 
 @Injectable()
 export class UsersService {
   constructor(
     private readonly em: EntityManager,
-    private readonly users: UserRepository,
+    private readonly users: UserQueries,
     private readonly hasher: PasswordHasher,
     private readonly cursors: CursorCodec,
   ) {}
@@ -29,21 +23,9 @@ export class UsersService {
   /** Creates a user; a taken username or email fails on the unique index (409). */
   async create({ username, email, password }: CreateUserDto): Promise<User> {
     const passwordHash = password === undefined ? null : await this.hasher.hash(password);
-    const user = this.users.create({ username, email, passwordHash });
+    const user = this.em.create(User, { username, email, passwordHash });
     await this.em.flush();
     return user;
-  }
-
-  async findById(id: number): Promise<User> {
-    const user = await this.users.findOne(id);
-    if (!user) {
-      throw new NotFoundException(`user ${id} not found`);
-    }
-    return user;
-  }
-
-  findAll(order?: UserOrder): Promise<User[]> {
-    return this.users.findAllOrdered(order);
   }
 
   /** The user as reads show it; 404 when there is none. */
@@ -64,7 +46,10 @@ export class UsersService {
   }
 
   async update(id: number, { username, email, password }: UpdateUserDto): Promise<User> {
-    const user = await this.findById(id);
+    const user = await this.em.findOne(User, id);
+    if (!user) {
+      throw new NotFoundException(`user ${id} not found`);
+    }
     if (username !== undefined) {
       user.username = username;
     }

@@ -1,25 +1,39 @@
 import { MikroORM } from '@mikro-orm/core';
-import type { AbstractSqlConnection } from '@mikro-orm/knex';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { INestApplication } from '@nestjs/common';
+import type { Kysely } from 'kysely';
+import type { Database } from '../../src/database/schema';
 
-/** knex on the app's database, for checks and fixtures the API cannot make. */
-export function knexOf(app: INestApplication) {
-  return (app.get(MikroORM).em.getConnection() as AbstractSqlConnection).getKnex();
+/**
+ * Kysely on the app's database connection, for checks and fixtures the API cannot make. Rows
+ * come back as the driver stores them (SQLite timestamps as milliseconds).
+ */
+export function sqlOf(app: INestApplication): Kysely<Database> {
+  return (app.get(MikroORM).em.fork() as SqlEntityManager).getKysely<Database>();
 }
 
 /** Every row of both tables, password hashes included: to prove a request changed nothing. */
 export async function snapshotDatabase(app: INestApplication): Promise<unknown> {
-  const knex = knexOf(app);
+  const db = sqlOf(app);
   return {
-    users: await knex('user').select('*').orderBy('id'),
-    posts: await knex('post').select('*').orderBy('id'),
+    users: await db.selectFrom('user').selectAll().orderBy('id').execute(),
+    posts: await db.selectFrom('post').selectAll().orderBy('id').execute(),
   };
 }
 
 /** The stored password hash of a user. */
 export async function passwordHashOf(app: INestApplication, id: number): Promise<string | null> {
-  const row = await knexOf(app)<{ password_hash: string | null }>('user')
-    .where({ id })
-    .first('password_hash');
+  const row = await sqlOf(app)
+    .selectFrom('user')
+    .select('password_hash')
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row?.password_hash ?? null;
+}
+
+/** Empties both tables (posts first): a clean start for a test that must not depend on others. */
+export async function emptyDatabase(app: INestApplication): Promise<void> {
+  const db = sqlOf(app);
+  await db.deleteFrom('post').execute();
+  await db.deleteFrom('user').execute();
 }

@@ -3,17 +3,19 @@ import { join } from 'node:path';
 
 export const PROJECT_DIR = join(__dirname, '..', '..');
 
+/** Node's arguments that run TypeScript, as the npm scripts do (`npm run seed`, `npm run shell`). */
+export const TS_NODE_ARGS = ['-r', '@swc-node/register'];
+
 /** Runs a TypeScript entry point of the project as its own process, the way npm scripts do. */
 export function spawnTs(
   entry: string,
   args: string[],
   env: Record<string, string>,
 ): ChildProcessWithoutNullStreams {
-  return spawn(
-    process.execPath,
-    ['-r', 'ts-node/register/transpile-only', join(PROJECT_DIR, entry), ...args],
-    { cwd: PROJECT_DIR, env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env } },
-  );
+  return spawn(process.execPath, [...TS_NODE_ARGS, join(PROJECT_DIR, entry), ...args], {
+    cwd: PROJECT_DIR,
+    env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...env },
+  });
 }
 
 export interface Finished {

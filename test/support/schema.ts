@@ -3,7 +3,7 @@ import {
   DatabaseSchema,
   type AbstractSqlConnection,
   type AbstractSqlPlatform,
-} from '@mikro-orm/knex';
+} from '@mikro-orm/sql';
 
 export interface TableShape {
   /** [name, type, nullable] in column order. */

@@ -72,7 +72,7 @@ export async function createTestDatabase(kind: DatabaseKind = 'sqlite'): Promise
 export async function migrateToLatest(url: string): Promise<void> {
   const orm = await initOrm(url);
   try {
-    await orm.getMigrator().up();
+    await orm.migrator.up();
   } finally {
     await orm.close();
   }

@@ -1,6 +1,7 @@
-import { MikroORM, type EntityData, type EntityManager } from '@mikro-orm/core';
-import { SqlEntityManager } from '@mikro-orm/knex';
-import { Injectable } from '@nestjs/common';
+import { MikroORM, type EntityData } from '@mikro-orm/core';
+import { Inject, Injectable } from '@nestjs/common';
+import type { QueryDatabase } from '../../database/query-database';
+import { QUERY_DATABASE } from '../../database/read-queries';
 import { Post } from '../../posts/entities/post.entity';
 import { User } from '../../users/entities/user.entity';
 import { BulkInsert } from './bulk-insert';
@@ -64,10 +65,6 @@ export function startOfUtcDay(now = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
 
-function isSqlEntityManager(em: EntityManager): em is SqlEntityManager {
-  return em instanceof SqlEntityManager;
-}
-
 /** `count` posts by the users whose ids are given, generated as they are inserted. */
 function* fakePosts(fake: FakeData, count: number, userIds: number[]): Generator<EntityData<Post>> {
   for (let i = 0; i < count; i++) {
@@ -84,11 +81,14 @@ function* fakePosts(fake: FakeData, count: number, userIds: number[]): Generator
  */
 @Injectable()
 export class SeedService {
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    @Inject(QUERY_DATABASE) private readonly db: QueryDatabase,
+  ) {}
 
   /** Refuses to touch a database whose schema is not current. */
   async assertMigrated(): Promise<void> {
-    const pending = await this.orm.getMigrator().getPendingMigrations();
+    const pending = await this.orm.migrator.getPending();
     if (pending.length > 0) {
       throw new PendingMigrationsError(
         `The database has ${pending.length} pending migration(s) ` +
@@ -170,9 +170,9 @@ export class SeedService {
         return { ...written, interrupted: true };
       }
       const count = Math.min(batchSize, posts - written.posts);
-      await this.sqlFork().transactional((em) =>
-        postInsert.insert(em, fakePosts(fake, count, userIds)),
-      );
+      await this.orm.em
+        .fork()
+        .transactional(() => postInsert.insert(this.db, fakePosts(fake, count, userIds)));
       written.posts += count;
       report();
       await nextTick();
@@ -185,8 +185,8 @@ export class SeedService {
    * their ids in the order given: a multi-row insert reports only one id on some drivers.
    */
   private insertUsers(userInsert: BulkInsert<User>, rows: FakeUser[]): Promise<number[]> {
-    return this.sqlFork().transactional(async (em) => {
-      await userInsert.insert(em, rows);
+    return this.orm.em.fork().transactional(async (em) => {
+      await userInsert.insert(this.db, rows);
       const ids = new Map<string, number>();
       for (let i = 0; i < rows.length; i += USER_LOOKUP_CHUNK) {
         const usernames = rows.slice(i, i + USER_LOOKUP_CHUNK).map((r) => r.username);
@@ -201,15 +201,6 @@ export class SeedService {
       }
       return rows.map((r) => ids.get(r.username)!);
     });
-  }
-
-  /** A fork for the bulk path, which writes through knex: every supported database is SQL. */
-  private sqlFork(): SqlEntityManager {
-    const em = this.orm.em.fork();
-    if (!isSqlEntityManager(em)) {
-      throw new TypeError('Seeding needs a SQL database');
-    }
-    return em;
   }
 
   private async maxUserId(): Promise<number> {

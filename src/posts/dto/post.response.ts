@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageDto } from '../../common/pagination/page.dto';
-import type { PostView } from '../post.repository';
+import type { PostView } from '../post.queries';
 
 export class PostAuthor {
   @ApiProperty({ example: 1 })

@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageDto } from '../../common/pagination/page.dto';
-import type { UserView } from '../user.repository';
+import type { UserView } from '../user.queries';
 
 /** A user as the API shows it: never a password or its hash. */
 export class UserResponse {

@@ -1,4 +1,6 @@
 import { inspect } from 'node:util';
+import { MikroORM } from '@mikro-orm/core';
+import { createOrmConfig } from '../../../mikro-orm.config';
 import { Post } from '../../posts/entities/post.entity';
 import { User } from './user.entity';
 
@@ -14,10 +16,15 @@ describe('entity representations', () => {
     expect(inspect(post)).toBe('<Post my first post!>');
   });
 
-  it('gives a new post a UTC "now" timestamp', () => {
-    const before = Date.now();
-    const { timestamp } = new Post();
-    expect(timestamp.getTime()).toBeGreaterThanOrEqual(before);
-    expect(timestamp.getTime()).toBeLessThanOrEqual(Date.now());
+  it('gives a post created through the ORM a "now" timestamp, as the tutorial\'s default', async () => {
+    const orm = new MikroORM(createOrmConfig(':memory:'));
+    try {
+      const before = Date.now();
+      const { timestamp } = orm.em.fork().create(Post, { body: 'hi', author: 1 });
+      expect(timestamp.getTime()).toBeGreaterThanOrEqual(before);
+      expect(timestamp.getTime()).toBeLessThanOrEqual(Date.now());
+    } finally {
+      await orm.close();
+    }
   });
 });

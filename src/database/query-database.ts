@@ -1,0 +1,80 @@
+import type { EntityManager } from '@mikro-orm/core';
+import { MikroKyselyPlugin, type SqlEntityManager } from '@mikro-orm/sql';
+import type { CompiledQuery, DatabaseConnection, Driver, Kysely, QueryResult } from 'kysely';
+import { kyselyFor, sqlDialectOf } from './dialect';
+import type { Database } from './schema';
+
+/**
+ * The Kysely instance that the read queries (`*.queries.ts`) build and run their SQL with.
+ *
+ * - Typed by `Database`, the schema inferred from the entity definitions: table and column
+ *   names come from the entities, so a rename there is a compile error in every query.
+ * - Its driver runs each query on `em`'s current connection: the request's context, and its
+ *   transaction when there is one (`em.getKysely()` resolves both at run time).
+ * - The driver turns every error into MikroORM's exceptions, exactly as the ORM's own queries do
+ *   (a unique or foreign key violation, a lock timeout, a lost connection), so the error filter
+ *   answers them the same way; a query run through this instance cannot skip that.
+ * - Values come back as the entities hold them (dates as `Date` on every database), converted
+ *   by MikroORM's Kysely plugin from the same metadata.
+ * - It has no transactions of its own: writes go through the unit of work.
+ *
+ * Values are bound as parameters, never written into the SQL text.
+ */
+export type QueryDatabase = Kysely<Database>;
+
+export function createQueryDatabase(em: EntityManager): QueryDatabase {
+  const sqlEm = em as SqlEntityManager;
+  return kyselyFor<Database>(sqlDialectOf(sqlEm.getPlatform()), new EntityManagerDriver(sqlEm), [
+    new MikroKyselyPlugin(sqlEm, { convertValues: true }),
+  ]);
+}
+
+/** Runs compiled queries on the EntityManager's current connection, with the ORM's exceptions. */
+class EntityManagerDriver implements Driver {
+  private readonly connection: DatabaseConnection;
+
+  constructor(em: SqlEntityManager) {
+    this.connection = {
+      async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+        try {
+          // MikroORM connects lazily; the ORM's own queries make sure of it the same way.
+          await em.getConnection().ensureConnection();
+          return await em.getKysely().executeQuery<R>(query);
+        } catch (err) {
+          throw em.getDriver().convertException(err as Error);
+        }
+      },
+      streamQuery() {
+        throw new Error('streaming is not supported here; page with a keyset instead');
+      },
+    };
+  }
+
+  async init(): Promise<void> {}
+
+  acquireConnection(): Promise<DatabaseConnection> {
+    return Promise.resolve(this.connection);
+  }
+
+  beginTransaction(): Promise<void> {
+    return noTransactions();
+  }
+
+  commitTransaction(): Promise<void> {
+    return noTransactions();
+  }
+
+  rollbackTransaction(): Promise<void> {
+    return noTransactions();
+  }
+
+  async releaseConnection(): Promise<void> {}
+
+  async destroy(): Promise<void> {}
+}
+
+function noTransactions(): Promise<void> {
+  return Promise.reject(
+    new Error('read queries join the EntityManager transaction; start one with em.transactional()'),
+  );
+}

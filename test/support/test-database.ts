@@ -21,9 +21,14 @@ export interface TestDatabase {
   remove(): Promise<void>;
 }
 
-/** An ORM on `url` with the project's configuration, quiet unless a logger is given. */
-export function initOrm(url: string, overrides: Partial<Options> = {}): Promise<MikroORM> {
-  return MikroORM.init(createOrmConfig(url, { logger: () => undefined, ...overrides }));
+/**
+ * An ORM on `url` with the project's configuration, quiet unless a logger is given, and
+ * connected (MikroORM 7 connects lazily, and a Kysely instance needs the connection first).
+ */
+export async function initOrm(url: string, overrides: Partial<Options> = {}): Promise<MikroORM> {
+  const orm = await MikroORM.init(createOrmConfig(url, { logger: () => undefined, ...overrides }));
+  await orm.connect();
+  return orm;
 }
 
 /**

@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/core';
-import { MikroKyselyPlugin, type SqlEntityManager } from '@mikro-orm/sql';
+import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { CompiledQuery, DatabaseConnection, Driver, Kysely, QueryResult } from 'kysely';
 import { kyselyFor, sqlDialectOf } from './dialect';
+import { EntityValuesPlugin } from './entity-values.plugin';
 import type { Database } from './schema';
 
 /**
@@ -14,8 +15,8 @@ import type { Database } from './schema';
  * - The driver turns every error into MikroORM's exceptions, exactly as the ORM's own queries do
  *   (a unique or foreign key violation, a lock timeout, a lost connection), so the error filter
  *   answers them the same way; a query run through this instance cannot skip that.
- * - Values come back as the entities hold them (dates as `Date` on every database), converted
- *   by MikroORM's Kysely plugin from the same metadata.
+ * - Values come back as the entities hold them (dates as `Date` on every database), and `Date`
+ *   parameters are bound as the ORM binds them, from the same metadata (`EntityValuesPlugin`).
  * - It has no transactions of its own: writes go through the unit of work.
  *
  * Values are bound as parameters, never written into the SQL text.
@@ -24,22 +25,28 @@ export type QueryDatabase = Kysely<Database>;
 
 export function createQueryDatabase(em: EntityManager): QueryDatabase {
   const sqlEm = em as SqlEntityManager;
-  return kyselyFor<Database>(sqlDialectOf(sqlEm.getPlatform()), new EntityManagerDriver(sqlEm), [
-    new MikroKyselyPlugin(sqlEm, { convertValues: true }),
-  ]);
+  const values = new EntityValuesPlugin(sqlEm);
+  return kyselyFor<Database>(
+    sqlDialectOf(sqlEm.getPlatform()),
+    new EntityManagerDriver(sqlEm, values),
+    [values],
+  );
 }
 
 /** Runs compiled queries on the EntityManager's current connection, with the ORM's exceptions. */
 class EntityManagerDriver implements Driver {
   private readonly connection: DatabaseConnection;
 
-  constructor(em: SqlEntityManager) {
+  constructor(em: SqlEntityManager, values: EntityValuesPlugin) {
     this.connection = {
       async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+        const bound = query.parameters.some((p) => p instanceof Date)
+          ? { ...query, parameters: query.parameters.map((p) => values.parameterOf(p)) }
+          : query;
         try {
           // MikroORM connects lazily; the ORM's own queries make sure of it the same way.
           await em.getConnection().ensureConnection();
-          return await em.getKysely().executeQuery<R>(query);
+          return await em.getKysely().executeQuery<R>(bound);
         } catch (err) {
           throw em.getDriver().convertException(err as Error);
         }

@@ -20,9 +20,12 @@ export class PostsService {
   ) {}
 
   /**
-   * Writes a post for an existing user; the entity sets its timestamp (UTC, now). A user deleted
-   * between the check and the flush is still refused, by the foreign key (a 422 through the
-   * error filter).
+   * Writes a post for an existing user, timestamped now (UTC). The one write that skips the unit
+   * of work: `em.insert()` is MikroORM's single-statement insert (no change set, no transaction
+   * around one statement), and on the hottest write it costs 90 µs of CPU against 220 µs for
+   * `em.create()` + `flush()` (see the README's performance section). A user deleted between
+   * the check and the insert is still refused, by the foreign key (a 422 through the error
+   * filter).
    */
   async create({ body, authorId }: CreatePostDto): Promise<PostView> {
     const author = await this.users.findView(authorId);
@@ -31,9 +34,8 @@ export class PostsService {
         `authorId ${authorId} does not refer to an existing user`,
       );
     }
-    const post = this.em.create(Post, { body, author: authorId });
-    await this.em.flush();
-    const { id, timestamp } = post;
+    const timestamp = new Date();
+    const id = await this.em.insert(Post, { body, timestamp, author: authorId });
     return { id, body, timestamp, author: { id: author.id, username: author.username } };
   }
 

@@ -24,7 +24,7 @@ export interface Prepared {
 
 const YEAR_MS = 365 * 24 * 60 * 60 * 1000;
 const SEED_SUMMARY = /^Seeded .* in ([\d.]+) s /m;
-const MIKRO_ORM_CLI = join(dirname(require.resolve('@mikro-orm/cli/package.json')), 'cli');
+const MIKRO_ORM_CLI = join(dirname(require.resolve('@mikro-orm/cli/package.json')), 'cli.js');
 
 export function databaseUrl(file: string): string {
   // SQLAlchemy's form for an absolute path: sqlite:// + / + /abs/path (four slashes).

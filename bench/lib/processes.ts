@@ -61,9 +61,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Node with ts-node's transpile-only hook, for the TypeScript servers in bench/servers. */
+/** Node with the project's TypeScript hook (SWC), for the TypeScript servers in bench/servers. */
 export function tsNode(script: string): string[] {
-  return ['-r', 'ts-node/register/transpile-only', script];
+  return ['-r', '@swc-node/register', script];
 }
 
 function launch(name: string, args: string[], env: Record<string, string>) {

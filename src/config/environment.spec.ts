@@ -35,6 +35,7 @@ describe('validateEnvironment', () => {
   it('defaults the hardening settings', () => {
     expect(validateEnvironment({})).toMatchObject({
       LOG_LEVEL: 'info',
+      LOG_FORMAT: 'auto',
       SIGNUP_RATE_LIMIT: 10,
       SIGNUP_RATE_WINDOW: 600,
       REQUEST_TIMEOUT: 10_000,

@@ -20,6 +20,10 @@ import { PROJECT_ROOT } from '../database/project-root';
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** How log lines look: `auto` is readable text on a terminal in development, JSON otherwise. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 export class Environment {
   /** HTTP port. */
   @IsOptional()
@@ -48,6 +52,14 @@ export class Environment {
   @IsOptional()
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
+
+  /**
+   * `json`: one JSON object per line (for log collectors); `pretty`: readable colored lines;
+   * `auto`: pretty when stdout is a terminal and NODE_ENV is not `production`, JSON otherwise.
+   */
+  @IsOptional()
+  @IsIn(LOG_FORMATS)
+  LOG_FORMAT: LogFormat = 'auto';
 
   /** Accounts one client address may create per `SIGNUP_RATE_WINDOW`; 0 turns the limit off. */
   @IsOptional()

@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import type { REPLEval, REPLServer } from 'node:repl';
+import { start, type REPLEval } from 'node:repl';
 import { TransactionContext } from '@mikro-orm/core';
-import { Logger } from '@nestjs/common';
-import { repl } from '@nestjs/core';
+import { NestFactory } from '@nestjs/core';
+import { ReplContext } from '@nestjs/core/repl/repl-context.js';
 import { loadEnvironment } from '../config/environment';
 import { describeTarget, parseDatabaseUrl } from '../database/database-url';
 import { PROJECT_ROOT } from '../database/project-root';
@@ -12,24 +12,32 @@ import { createShellContext } from './shell/shell-context';
 export const HISTORY_FILE = join(PROJECT_ROOT, '.repl_history');
 
 /**
- * `npm run shell`: a Node REPL on the app's context (Nest's `repl()`, with its `get()`,
+ * `npm run shell`: a Node REPL on the app's context (with Nest's REPL helpers `get()`,
  * `methods()` and `debug()`), plus `em`, `orm`, `User`, `Post`, `usersService` and
  * `postsService`. Every line runs in a context bound to the shell's `em`, so the services and
  * `em` share one unit of work (one identity map), as the tutorial's shell shares `db.session`.
  */
 async function main(): Promise<void> {
   const { DATABASE_URL } = loadEnvironment();
-  Logger.overrideLogger(['error', 'warn']);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { AppModule } = require('../app.module') as typeof import('../app.module');
-  const server: REPLServer = await repl(AppModule);
-  const context = createShellContext({ get: server.context.get as never });
-  Object.assign(server.context, context);
+  // Nest's own `repl()` logs every module it loads; the shell only shows warnings and errors.
+  const app = await NestFactory.createApplicationContext(AppModule, {
+    logger: ['error', 'warn'],
+    abortOnError: false,
+  });
+  await app.init();
+  const context = createShellContext(app);
   console.log(
     `microblog shell on ${describeTarget(parseDatabaseUrl(DATABASE_URL, PROJECT_ROOT))}\n` +
       `names: ${Object.keys(context).join(', ')}, get(), methods(), debug()`,
   );
-  server.displayPrompt();
+  const server = start({ prompt: '> ', ignoreUndefined: true });
+  // Nest's REPL helpers (`get()`, `methods()`, `debug()`, ...), as `repl()` sets them up.
+  const nest = new ReplContext(app);
+  Object.defineProperties(server.context, Object.getOwnPropertyDescriptors(nest.globalScope));
+  Object.assign(server.context, context);
+  server.on('exit', () => void app.close());
 
   const evaluate = server.eval;
   // TransactionContext binds `em` itself as the context's EntityManager; RequestContext.create

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
-import type { Environment } from '../../config/environment';
+import type { Environment, LogFormat } from '../../config/environment';
 
 /** A request id a client or proxy may pass in `X-Request-Id`; anything else is replaced. */
 const CLIENT_REQUEST_ID = /^[\w.:@-]{1,128}$/;
@@ -26,22 +26,52 @@ interface LoggedRequest {
   url: string;
 }
 
+/**
+ * Whether log lines are printed for people (pino-pretty: one colored line each) rather than as
+ * JSON: asked for, or `auto` on a terminal outside production. pino-pretty is a development
+ * dependency, so a production install without it keeps JSON.
+ */
+export function prettyLogs(
+  format: LogFormat,
+  { isTTY = process.stdout.isTTY, nodeEnv = process.env.NODE_ENV } = {},
+): boolean {
+  const wanted =
+    format === 'pretty' || (format === 'auto' && isTTY === true && nodeEnv !== 'production');
+  return wanted && installed('pino-pretty');
+}
+
+function installed(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Levels at which the one-line-per-request log is written. */
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
 /**
- * Structured JSON logs through pino: Nest's own messages, and one line per request with its
- * id, method, path, status and duration (`ms`). `LOG_LEVEL` sets the threshold (`silent` in
- * tests). The request lines are `info`: above that level they are not even assembled, and a
+ * Structured logs through pino: Nest's own messages, and one line per request with its id,
+ * method, path, status and duration (`ms`). JSON, or readable lines while developing (see
+ * `prettyLogs`). `LOG_LEVEL` sets the threshold (`silent` in tests). The request lines are `info`: above that level they are not even assembled, and a
  * 5xx still gets its `error` line from the exception filter, with the request's id.
  */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [ConfigService],
   useFactory: (config: ConfigService<Environment, true>) => {
     const level = config.get('LOG_LEVEL', { infer: true });
+    const pretty = prettyLogs(config.get('LOG_FORMAT', { infer: true }));
     return {
       pinoHttp: {
         level,
+        ...(pretty && {
+          transport: {
+            target: 'pino-pretty',
+            options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
+          },
+        }),
         autoLogging: REQUEST_LOG_LEVELS.has(level),
         genReqId: requestId,
         customAttributeKeys: { responseTime: 'ms' },

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { BadRequestException, Inject, Injectable } from '@nestjs/common';
+import { MAX_ID } from '../validation/parse-id.pipe';
 
 /** The position after which the next page starts: the last row's sort key, then its id. */
 export type CursorKey = [sortValue: string | number, id: number];
@@ -8,8 +9,7 @@ export const CURSOR_SECRET = Symbol('CURSOR_SECRET');
 
 const MAC_LENGTH = 16;
 
-/** The largest id (32-bit integer columns) and Date range (±8.64e15 ms) a position can hold. */
-const MAX_ID = 2_147_483_647;
+/** The Date range (±8.64e15 ms) a position can hold; ids go up to MAX_ID. */
 const MAX_TIME_MS = 8.64e15;
 const MAX_SORT_STRING = 256;
 

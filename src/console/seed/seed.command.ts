@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { Progress } from './progress';
-import { DEFAULT_BATCH_SIZE, SeedService, type RowCounts } from './seed.service';
+import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, SeedService, type RowCounts } from './seed.service';
 
 export interface SeedOptions {
   users?: number;
@@ -14,8 +14,6 @@ export interface SeedOptions {
 }
 
 const MAX_ROWS = 100_000_000;
-/** Ctrl-C waits for the batch in flight to commit, and a batch of users is held in memory. */
-const MAX_BATCH_SIZE = 100_000;
 const number = new Intl.NumberFormat('en-US');
 
 function count(value: string, flag: string, min = 0, max = MAX_ROWS): number {

@@ -23,6 +23,12 @@ export const SAMPLE_POST = { author: 'john', body: 'my first post!' } as const;
  */
 export const DEFAULT_BATCH_SIZE = 100_000;
 
+/**
+ * The largest batch `--batch-size` takes: Ctrl-C waits for the batch in flight to commit, and a
+ * batch of users is held in memory. Larger batches gain little (see above).
+ */
+export const MAX_BATCH_SIZE = DEFAULT_BATCH_SIZE;
+
 /** Usernames per query when looking up the ids of new users (the ORM writes them into the SQL). */
 const USER_LOOKUP_CHUNK = 1000;
 

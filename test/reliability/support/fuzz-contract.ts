@@ -1,6 +1,7 @@
 import { isEmail } from 'class-validator';
 import type { DatabaseFile } from './database-file';
 import type { HttpRequest } from './http-client';
+import { MAX_ID } from '../../../src/common/validation/parse-id.pipe';
 
 /*
  * The API's contract for bad input, from the README: its limits, what makes each field valid,
@@ -13,7 +14,7 @@ import type { HttpRequest } from './http-client';
 // ---------------------------------------------------------------------------------------------
 
 /** The largest id a 32-bit integer column holds: ids above it are a 400, not a 404. */
-export const MAX_ID = 2_147_483_647;
+export { MAX_ID };
 /** Ids this large are never reached by the rows this run creates: a sure 404 (or 422). */
 export const ABSENT_IDS = { min: 1_000_000_000, max: MAX_ID };
 export const BODY_LIMIT_BYTES = 16 * 1024;

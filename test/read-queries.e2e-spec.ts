@@ -95,6 +95,19 @@ describeEachDatabase('read queries', (kind) => {
     });
     const [first] = await posts.findViewPage(1, [timestamp.getTime() + 1, 1], user.id);
     expect(first.timestamp).toEqual(timestamp);
+    // Also under another name, and with every column.
+    const renamed = await db
+      .selectFrom('post as p')
+      .select(['p.id', 'p.timestamp as at'])
+      .where('p.id', '=', post.id)
+      .executeTakeFirstOrThrow();
+    expect(renamed).toEqual({ id: post.id, at: timestamp });
+    const whole = await db
+      .selectFrom('post')
+      .selectAll()
+      .where('id', '=', post.id)
+      .executeTakeFirstOrThrow();
+    expect(whole).toEqual({ id: post.id, body: post.body, timestamp, user_id: user.id });
   });
 
   it('binds values as parameters, never writing them into the SQL text', async () => {

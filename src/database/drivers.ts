@@ -3,8 +3,10 @@ import type { MariaDbDriver } from '@mikro-orm/mariadb';
 import type { MySqlDriver } from '@mikro-orm/mysql';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqliteDriver } from '@mikro-orm/sqlite';
-import { CompiledQuery, type DatabaseConnection } from 'kysely';
+import type BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, SqliteDialect } from 'kysely';
 import type { DatabaseTarget, ServerTarget, SqliteTarget } from './database-url';
+import { ReusingStatements } from './sqlite-statements';
 
 /** How long a SQLite writer waits for another one's lock before failing with SQLITE_BUSY. */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
@@ -68,13 +70,19 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
   return {
     driver: loadDriver<typeof SqliteDriver>('@mikro-orm/sqlite', 'SqliteDriver'),
     dbName: target.dbName,
-    // Runs once on the connection, before any query.
-    async onCreateConnection(connection) {
-      for (const pragma of pragmas) {
-        await (connection as DatabaseConnection).executeQuery(
-          CompiledQuery.raw(`pragma ${pragma}`),
-        );
-      }
-    },
+    // The Kysely dialect MikroORM would build, given here (MikroORM's supported way) to open the
+    // connection through ReusingStatements, and to set it up before its first query.
+    driverOptions: new SqliteDialect({
+      database: () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const Database = require('better-sqlite3') as typeof BetterSqlite3;
+        return Promise.resolve(new ReusingStatements(new Database(target.dbName)));
+      },
+      async onCreateConnection(connection) {
+        for (const pragma of pragmas) {
+          await connection.executeQuery(CompiledQuery.raw(`pragma ${pragma}`));
+        }
+      },
+    }),
   };
 }

@@ -1,4 +1,4 @@
-import type { EntityManager, EntityMetadata, Platform } from '@mikro-orm/core';
+import type { EntityManager, Platform } from '@mikro-orm/core';
 import {
   AliasNode,
   IdentifierNode,
@@ -39,7 +39,7 @@ export class EntityValuesPlugin implements KyselyPlugin {
 
   constructor(em: EntityManager) {
     this.platform = em.getPlatform();
-    for (const meta of Object.values(em.getMetadata().getAll()) as EntityMetadata[]) {
+    for (const meta of em.getMetadata().getAll().values()) {
       const dates = new Map<string, DateParser>();
       for (const prop of meta.props) {
         if (prop.runtimeType === 'Date' && prop.fieldNames?.length === 1) {

@@ -2,7 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import { CursorCodec } from '../src/common/pagination/cursor-codec';
 import { MikroORM } from '@mikro-orm/core';
 import { type CompiledQuery, Kysely } from 'kysely';
-import { collectPages, createPost, createUser } from './support/api';
+import { collectPages, createPost, createUser, uniqueName } from './support/api';
 import { Post } from '../src/posts/entities/post.entity';
 import { User } from '../src/users/entities/user.entity';
 import { snapshotDatabase, sqlOf } from './support/db-snapshot';
@@ -173,6 +173,11 @@ describeEachDatabase('/posts', (kind) => {
     });
 
     it('GET /posts: newest first, each with its author, in one SQL query', async () => {
+      // The newest ten posts, whatever other tests wrote before: five each by two authors.
+      const authors = [await createUser(ctx.app, uniqueName('first')), john];
+      for (let i = 0; i < 10; i++) {
+        await createPost(ctx.app, authors[i % 2].id, `newest ${i}`);
+      }
       // Every statement, the ORM's and the read queries', reaches the database through Kysely.
       const executed = jest.spyOn(Kysely.prototype, 'executeQuery');
       const res = await http().get('/posts?limit=10').expect(200);
@@ -184,6 +189,9 @@ describeEachDatabase('/posts', (kind) => {
       const order = items.map((p) => [Date.parse(p.timestamp), p.id]);
       expect(order).toEqual([...order].sort(([ta, ia], [tb, ib]) => tb - ta || ib - ia));
       expect(new Set(items.map((p) => p.author.username)).size).toBeGreaterThan(1);
+      expect(items.map((p) => p.body)).toEqual(
+        Array.from({ length: 10 }, (_, i) => `newest ${9 - i}`),
+      );
       expect(queries).toHaveLength(1);
       expect(queries[0]).toMatch(/join [`"]user[`"]/);
     });

@@ -1,19 +1,22 @@
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { createUser } from './support/api';
+import { createPost, createUser } from './support/api';
 import { snapshotDatabase } from './support/db-snapshot';
 import { useMigratedApp } from './support/test-app';
 import { describeEachDatabase } from './support/test-database';
 
 /** What every write endpoint does with a body it cannot accept: a JSON 4xx, nothing written. */
 describeEachDatabase('request bodies', (kind) => {
+  // A user and a post that every test may try to change (and must leave as they are).
   let userId: number;
+  let postId: number;
 
   const ctx = useMigratedApp(kind);
   const http = () => ctx.http();
 
   beforeAll(async () => {
     userId = (await createUser(ctx.app, 'owner')).id;
+    postId = (await createPost(ctx.app, userId, 'the post to edit')).id;
   });
 
   const writes = () =>
@@ -21,7 +24,7 @@ describeEachDatabase('request bodies', (kind) => {
       ['POST', '/users'],
       ['POST', '/posts'],
       ['PATCH', `/users/${userId}`],
-      ['PATCH', '/posts/1'],
+      ['PATCH', `/posts/${postId}`],
     ] as const;
 
   const send = (method: 'POST' | 'PATCH', path: string) =>
@@ -133,7 +136,7 @@ describeEachDatabase('request bodies', (kind) => {
           http()
             .post('/posts')
             .set('Content-Type', 'application/json')
-            .send(`{"body":"x","authorId":1,"nested":{"${key}":{}}}`),
+            .send(`{"body":"x","authorId":${userId},"nested":{"${key}":{}}}`),
         400,
         `property ${key} is not allowed`,
       );

@@ -47,6 +47,13 @@ function sqlOf(orm: MikroORM) {
 type UserRow = { id: number; username: string; email: string };
 type PostRow = { id: number; body: string; timestamp: string; user_id: number };
 
+/** Empties both tables (posts first) behind the seeder's back: a known start for each test. */
+async function emptyTables(orm: MikroORM): Promise<void> {
+  const db = sqlOf(orm);
+  await db.deleteFrom('post').execute();
+  await db.deleteFrom('user').execute();
+}
+
 /** Every row, timestamps as ISO strings whatever the database returns them as. */
 async function rowsOf(orm: MikroORM): Promise<{ users: UserRow[]; posts: PostRow[] }> {
   const db = sqlOf(orm);
@@ -83,6 +90,9 @@ describeEachDatabase('SeedService', (kind) => {
     await db.remove();
   });
 
+  // Every test starts from empty tables and writes what it needs.
+  beforeEach(() => emptyTables(orm));
+
   it('loads the sample data once: john, susan and "my first post!"', async () => {
     await expect(seeder.loadSample()).resolves.toEqual({ users: 2, posts: 1 });
     await expect(seeder.loadSample()).resolves.toEqual({ users: 0, posts: 0 });
@@ -95,6 +105,8 @@ describeEachDatabase('SeedService', (kind) => {
   });
 
   it('resets both tables', async () => {
+    await seeder.loadSample();
+    await expect(seeder.counts()).resolves.toEqual({ users: 2, posts: 1 });
     await expect(seeder.reset()).resolves.toEqual({ users: 2, posts: 1 });
     await expect(seeder.counts()).resolves.toEqual({ users: 0, posts: 0 });
   });
@@ -133,14 +145,16 @@ describeEachDatabase('SeedService', (kind) => {
   });
 
   it('appends a second run without clashing usernames', async () => {
+    await seeder.generate({ users: 30, posts: 250, seed: 7, referenceDate: REFERENCE });
     await expect(
       seeder.generate({ users: 5, posts: 0, seed: 7, referenceDate: REFERENCE }),
     ).resolves.toMatchObject({ users: 5 });
     await expect(seeder.counts()).resolves.toEqual({ users: 35, posts: 250 });
+    const { users } = await rowsOf(orm);
+    expect(new Set(users.map((u) => u.username)).size).toBe(35);
   });
 
   it('stops between batches when aborted: whole batches only', async () => {
-    await seeder.reset();
     const abort = new AbortController();
     const result = await seeder.generate({
       users: 10,
@@ -159,7 +173,6 @@ describeEachDatabase('SeedService', (kind) => {
   });
 
   it('stores timestamps as the app does, and the app reads them back to the millisecond', async () => {
-    await seeder.reset();
     await seeder.generate({ users: 3, posts: 20, seed: 11, referenceDate: REFERENCE });
     // What the generator drew, in the service's order: the users, then the posts.
     const fake = new FakeData(11, REFERENCE);
@@ -206,7 +219,6 @@ describeEachDatabase('SeedService', (kind) => {
   });
 
   it('writes batches larger than one INSERT statement holds', async () => {
-    await seeder.reset();
     // One row more than a statement takes (its bound parameters are limited), so each batch
     // needs two statements, the second a shorter one.
     const users = new BulkInsert(orm, User, ['username', 'email']).rowsPerStatement + 1;
@@ -255,24 +267,39 @@ describe('SeedService determinism and safety', () => {
 });
 
 describe('npm run seed (the command)', () => {
+  // A migrated database, emptied before each test (the pending-migrations test has its own).
   let db: TestDatabase;
-  const seed = async (...args: string[]) =>
-    finished(spawnTs('src/console/seed.ts', args, { DATABASE_URL: db.url }));
+  let seeder: SeedService;
+  let orm: MikroORM;
+  const seedOn = async (url: string, ...args: string[]) =>
+    finished(spawnTs('src/console/seed.ts', args, { DATABASE_URL: url }));
+  const seed = (...args: string[]) => seedOn(db.url, ...args);
 
   beforeAll(async () => {
     db = await createTestDatabase();
+    await migrateToLatest(db.url);
+    ({ seeder, orm } = await seederFor(db.url));
   });
 
-  afterAll(() => db.remove());
+  afterAll(async () => {
+    await orm.close();
+    await db.remove();
+  });
+
+  beforeEach(() => emptyTables(orm));
 
   it('refuses a database with pending migrations (exit 1)', async () => {
-    const run = await seed();
-    expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/pending migration.*run `npx mikro-orm migration:up` first/);
+    const unmigrated = await createTestDatabase();
+    try {
+      const run = await seedOn(unmigrated.url);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/pending migration.*run `npx mikro-orm migration:up` first/);
+    } finally {
+      await unmigrated.remove();
+    }
   }, 30_000);
 
   it('loads the sample data, then finds nothing to add', async () => {
-    await migrateToLatest(db.url);
     await expect(seed()).resolves.toMatchObject({
       code: 0,
       stdout: expect.stringContaining('Sample data: added 2 users and 1 post.'),
@@ -284,6 +311,7 @@ describe('npm run seed (the command)', () => {
   }, 30_000);
 
   it('resets and generates, with progress lines and a summary', async () => {
+    await expect(seeder.loadSample()).resolves.toEqual({ users: 2, posts: 1 });
     const run = await seed('--reset', '--yes', '--users', '20', '--posts', '300', '--seed', '5');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Reset: deleted 2 users and 1 post.');
@@ -329,11 +357,6 @@ describe('npm run seed (the command)', () => {
     const written = Number(match![1].replace(/,/g, ''));
     expect(written % 1000).toBe(0);
     expect(written).toBeLessThan(2_000_000);
-    const orm = await initOrm(db.url);
-    try {
-      await expect(orm.em.fork().count(Post)).resolves.toBe(written);
-    } finally {
-      await orm.close();
-    }
+    await expect(orm.em.fork().count(Post)).resolves.toBe(written);
   }, 90_000);
 });

@@ -1,33 +1,19 @@
 import { inspect } from 'node:util';
 import { MikroORM } from '@mikro-orm/core';
-import type { INestApplication } from '@nestjs/common';
 import { createShellContext } from '../src/console/shell/shell-context';
 import { PostsService } from '../src/posts/posts.service';
 import { UsersService } from '../src/users/users.service';
+import { emptyDatabase } from './support/db-snapshot';
 import { spawnTs, waitForOutput } from './support/processes';
-import { createTestApp } from './support/test-app';
-import { createTestDatabase, migrateToLatest, type TestDatabase } from './support/test-database';
+import { useMigratedApp } from './support/test-app';
 
 describe('shell', () => {
-  let db: TestDatabase;
-
-  beforeAll(async () => {
-    db = await createTestDatabase();
-    await migrateToLatest(db.url);
-  });
-
-  afterAll(() => db.remove());
+  // The app gives the context test its shell; the REPL process runs on the same database.
+  const ctx = useMigratedApp();
 
   describe('context', () => {
-    let app: INestApplication;
-
-    beforeAll(async () => {
-      app = await createTestApp(db.url);
-    });
-
-    afterAll(() => app.close());
-
     it('offers the tutorial shell names, with its own EntityManager', async () => {
+      const app = ctx.app;
       const context = createShellContext(app);
       expect(Object.keys(context).sort()).toEqual(
         ['Post', 'User', 'em', 'orm', 'postsService', 'usersService'].sort(),
@@ -55,7 +41,9 @@ describe('shell', () => {
   });
 
   it('runs the tutorial session typed into the REPL process', async () => {
-    const shell = spawnTs('src/console/shell.ts', [], { DATABASE_URL: db.url });
+    // The session lists every user: it starts from empty tables.
+    await emptyDatabase(ctx.app);
+    const shell = spawnTs('src/console/shell.ts', [], { DATABASE_URL: ctx.db.url });
     const exited = new Promise<number | null>((resolve) => shell.on('close', resolve));
     try {
       await session();
@@ -70,7 +58,10 @@ describe('shell', () => {
     async function session(): Promise<void> {
       const prompt = /> $/;
       let banner = await waitForOutput(shell.stdout, /names: .*\n> $/, 60_000);
-      expect(banner).toMatch(/names: em, orm, User, Post, usersService, postsService/);
+      // Just the shell's two lines and the prompt: no page of Nest's module-loading logs.
+      expect(banner).toMatch(
+        /^microblog shell on SQLite .*\nnames: em, orm, User, Post, usersService, postsService, get\(\), methods\(\), debug\(\)\n> $/,
+      );
 
       /** Types one line and returns what the shell printed before its next prompt. */
       const type = async (line: string): Promise<string> => {

@@ -1,4 +1,4 @@
-import { collectPages, createPost, createUser, expectNoSecrets } from './support/api';
+import { collectPages, createPost, createUser, expectNoSecrets, uniqueName } from './support/api';
 import { passwordHashOf, snapshotDatabase, sqlOf } from './support/db-snapshot';
 import { useMigratedApp } from './support/test-app';
 import { describeEachDatabase } from './support/test-database';
@@ -11,40 +11,54 @@ describeEachDatabase('/users', (kind) => {
 
   describe('POST /users', () => {
     it('creates a user: 201, Location, and the user without any password field', async () => {
+      const name = uniqueName('john');
       const res = await http()
         .post('/users')
-        .send({ username: 'john', email: 'John@Example.com', password: 'correct horse' })
+        .send({ username: name, email: `John.${name}@Example.com`, password: 'correct horse' })
         .expect(201)
         .expect('Content-Type', /application\/json/);
       expectNoSecrets(res);
       expect(res.body).toEqual({
         id: expect.any(Number),
-        username: 'john',
-        email: 'john@example.com',
+        username: name,
+        email: `john.${name}@example.com`,
       });
       expect(res.headers.location).toBe(`/users/${res.body.id}`);
     });
 
     it('stores the password only as a salted scrypt hash', async () => {
-      const users = (await http().get('/users?limit=100')).body.items as UserJson[];
-      const john = users.find((u) => u.username === 'john')!;
-      const hash = await passwordHashOf(ctx.app, john.id);
+      const user = await createUser(ctx.app, uniqueName('hashed'), { password: 'correct horse' });
+      const hash = await passwordHashOf(ctx.app, user.id);
       expect(hash).toMatch(/^scrypt\$ln=15,r=8,p=1\$[\w-]{22}\$[\w-]{43}$/);
       expect(hash).not.toContain('correct horse');
     });
 
     it('creates a user without a password', async () => {
+      const name = uniqueName('susan');
       const res = await http()
         .post('/users')
-        .send({ username: 'susan', email: 'susan@example.com' });
+        .send({ username: name, email: `${name}@example.com` });
       expect(res.status).toBe(201);
       expectNoSecrets(res);
     });
 
     it.each([
-      [{ username: 'john', email: 'other@example.com' }, 'username is already taken'],
-      [{ username: 'other', email: 'JOHN@example.COM' }, 'email is already taken'],
-    ])('409s a taken username or email (email case-insensitively): %j', async (body, message) => {
+      [
+        'username,',
+        (taken: UserJson) => ({ username: taken.username, email: `other.${taken.email}` }),
+        'username is already taken',
+      ],
+      [
+        'email, in other letter case,',
+        (taken: UserJson) => ({
+          username: uniqueName('other'),
+          email: `${taken.username.toUpperCase()}@example.COM`,
+        }),
+        'email is already taken',
+      ],
+    ])('409s a taken %s changing nothing', async (_what, bodyFor, message) => {
+      const taken = await createUser(ctx.app, uniqueName('taken'));
+      const body = bodyFor(taken);
       const before = await snapshotDatabase(ctx.app);
       const res = await http().post('/users').send(body).expect(409);
       expect(res.body).toEqual({ statusCode: 409, error: 'Conflict', message });
@@ -52,11 +66,12 @@ describeEachDatabase('/users', (kind) => {
     });
 
     it('lets the database decide a 50-way race for one username: one 201, 49 x 409', async () => {
+      const name = uniqueName('popular');
       const responses = await Promise.all(
         Array.from({ length: 50 }, (_, i) =>
           http()
             .post('/users')
-            .send({ username: 'popular', email: `popular${i}@example.com` }),
+            .send({ username: name, email: `${name}.${i}@example.com` }),
         ),
       );
       const statuses = responses.map((r) => r.status);
@@ -68,7 +83,8 @@ describeEachDatabase('/users', (kind) => {
     });
 
     it('lets the database decide a race: one 201, one 409, never a 500', async () => {
-      const body = { username: 'racer', email: 'racer@example.com', password: 'racing-pass' };
+      const name = uniqueName('racer');
+      const body = { username: name, email: `${name}@example.com`, password: 'racing-pass' };
       const statuses = await Promise.all([
         http().post('/users').send(body),
         http().post('/users').send(body),
@@ -128,33 +144,34 @@ describeEachDatabase('/users', (kind) => {
     );
 
     it('treats usernames that differ only in case as different users, on every database', async () => {
+      const name = uniqueName('CaseUser');
+      const lower = name.toLowerCase();
       await http()
         .post('/users')
-        .send({ username: 'CaseUser', email: 'c1@example.com' })
+        .send({ username: name, email: `${lower}.1@example.com` })
         .expect(201);
       await http()
         .post('/users')
-        .send({ username: 'caseuser', email: 'c2@example.com' })
+        .send({ username: lower, email: `${lower}.2@example.com` })
         .expect(201);
       await http()
         .post('/users')
-        .send({ username: 'caseuser', email: 'c3@example.com' })
+        .send({ username: lower, email: `${lower}.3@example.com` })
         .expect(409);
     });
 
     it('accepts a 64-character username and a 120-character email', async () => {
-      const email = `${'e'.repeat(64)}@${'d'.repeat(51)}.com`;
+      const username = uniqueName('u').padEnd(64, 'u');
+      expect(username).toHaveLength(64);
+      const email = `${username}@${'d'.repeat(51)}.com`;
       expect(email).toHaveLength(120);
-      await http()
-        .post('/users')
-        .send({ username: 'u'.repeat(64), email })
-        .expect(201);
+      await http().post('/users').send({ username, email }).expect(201);
     });
   });
 
   describe('GET /users/:id', () => {
     it('returns the user', async () => {
-      const susan = await createUser(ctx.app, 'getme');
+      const susan = await createUser(ctx.app, uniqueName('getme'));
       const res = await http().get(`/users/${susan.id}`).expect(200);
       expectNoSecrets(res);
       expect(res.body).toEqual(susan);
@@ -172,7 +189,7 @@ describeEachDatabase('/users', (kind) => {
     });
 
     it('400s other spellings of an existing id instead of acting on it', async () => {
-      const user = await createUser(ctx.app, 'spelled');
+      const user = await createUser(ctx.app, uniqueName('spelled'));
       const id = user.id;
       const spellings = [`0${id}`, `${id}.0`, `${id}e0`, `+${id}`, `0x${id.toString(16)}`];
       spellings.push(`0o${id.toString(8)}`, `%20${id}`, `%09${id}`, `${id}%20`);
@@ -188,18 +205,22 @@ describeEachDatabase('/users', (kind) => {
 
   describe('PATCH /users/:id', () => {
     it('changes the given fields only', async () => {
-      const user = await createUser(ctx.app, 'patchme');
+      const user = await createUser(ctx.app, uniqueName('patchme'));
       const res = await http()
         .patch(`/users/${user.id}`)
-        .send({ email: 'New@Example.com' })
+        .send({ email: `New.${user.username}@Example.com` })
         .expect(200);
       expectNoSecrets(res);
-      expect(res.body).toEqual({ id: user.id, username: 'patchme', email: 'new@example.com' });
+      expect(res.body).toEqual({
+        id: user.id,
+        username: user.username,
+        email: `new.${user.username}@example.com`,
+      });
       await http().get(`/users/${user.id}`).expect(200, res.body);
     });
 
     it('changes the password hash when a password is given', async () => {
-      const user = await createUser(ctx.app, 'repass', { password: 'first-password' });
+      const user = await createUser(ctx.app, uniqueName('repass'), { password: 'first-password' });
       const hashOf = () => passwordHashOf(ctx.app, user.id);
       const before = await hashOf();
       expectNoSecrets(
@@ -209,9 +230,10 @@ describeEachDatabase('/users', (kind) => {
     });
 
     it('409s a taken username, 400s bad values, 404s an unknown user, changing nothing', async () => {
-      const user = await createUser(ctx.app, 'patcher');
+      const user = await createUser(ctx.app, uniqueName('patcher'));
+      const other = await createUser(ctx.app, uniqueName('taken'));
       const before = await snapshotDatabase(ctx.app);
-      await http().patch(`/users/${user.id}`).send({ username: 'john' }).expect(409);
+      await http().patch(`/users/${user.id}`).send({ username: other.username }).expect(409);
       await http().patch(`/users/${user.id}`).send({ username: 'no spaces' }).expect(400);
       await http().patch(`/users/${user.id}`).send({ id: 5 }).expect(400);
       for (const field of ['username', 'email', 'password']) {
@@ -228,17 +250,24 @@ describeEachDatabase('/users', (kind) => {
 
   describe('DELETE /users/:id', () => {
     it('deletes the user and all their posts', async () => {
-      const user = await createUser(ctx.app, 'leaver');
-      const other = await createUser(ctx.app, 'stayer');
-      await createPost(ctx.app, user.id, 'one');
-      await createPost(ctx.app, user.id, 'two');
+      const user = await createUser(ctx.app, uniqueName('leaver'));
+      const other = await createUser(ctx.app, uniqueName('stayer'));
+      const one = await createPost(ctx.app, user.id, 'one');
+      const two = await createPost(ctx.app, user.id, 'two');
       const kept = await createPost(ctx.app, other.id, 'kept');
+      const postsBefore = await sqlOf(ctx.app).selectFrom('post').select('id').execute();
 
       await http().delete(`/users/${user.id}`).expect(204).expect('');
       await http().get(`/users/${user.id}`).expect(404);
       await http().get(`/users/${user.id}/posts`).expect(404);
       const posts = await sqlOf(ctx.app).selectFrom('post').select('id').execute();
-      expect(posts.map((p) => p.id)).toEqual([kept.id]);
+      expect(posts.map((p) => p.id).sort((a, b) => a - b)).toEqual(
+        postsBefore
+          .map((p) => p.id)
+          .filter((id) => id !== one.id && id !== two.id)
+          .sort((a, b) => a - b),
+      );
+      expect(posts.map((p) => p.id)).toContain(kept.id);
     });
 
     it('404s an unknown user', async () => {

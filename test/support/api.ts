@@ -18,6 +18,18 @@ export function expectNoSecrets(res: Response, passwords: string[] = []): Respon
   return res;
 }
 
+let uniqueNames = 0;
+
+/**
+ * A username no other call in this test process returns (`prefix` and a counter), so that a
+ * test can create its own users whatever ran before it. Letters and digits only: valid as a
+ * username and as an email's local part.
+ */
+export function uniqueName(prefix = 'user'): string {
+  uniqueNames++;
+  return `${prefix}${uniqueNames}`;
+}
+
 /** Creates a user over HTTP and returns its JSON. */
 export async function createUser(
   app: INestApplication<App>,

@@ -53,16 +53,19 @@ export interface MigratedApp {
 
 /**
  * Registers the hooks most e2e files need: before all tests, a fresh database of `kind` with
- * the real migrations applied and the app on it; after all, the app closed and the database
- * removed.
+ * the real migrations applied and the app on it, configured with `env` on top of the test
+ * defaults (as `createTestApp` takes it); after all, the app closed and the database removed.
  */
-export function useMigratedApp(kind: DatabaseKind = 'sqlite'): MigratedApp {
+export function useMigratedApp(
+  kind: DatabaseKind = 'sqlite',
+  env: Record<string, string> = {},
+): MigratedApp {
   let db: TestDatabase | undefined;
   let app: INestApplication<App> | undefined;
   beforeAll(async () => {
     db = await createTestDatabase(kind);
     await migrateToLatest(db.url);
-    app = await createTestApp(db.url);
+    app = await createTestApp(db.url, env);
   });
   afterAll(async () => {
     await app?.close();

@@ -36,7 +36,7 @@ async function everything(orm: MikroORM) {
 }
 
 /**
- * A database made by release 0.1.0 (NestJS 11, MikroORM 6, knex) opens in place with this
+ * A database made by release 0.1.0 (NestJS 11, MikroORM 6) opens in place with this
  * build: nothing to migrate, the schema agrees with the entities, every row is intact, and the
  * app serves them.
  */

@@ -5,6 +5,8 @@ import { loadEnvironment } from './src/config/environment';
 import { parseDatabaseUrl } from './src/database/database-url';
 import { driverOptions } from './src/database/drivers';
 import { PROJECT_ROOT } from './src/database/project-root';
+import { AuthSession } from './src/auth/entities/auth-session.entity';
+import { RefreshToken } from './src/auth/entities/refresh-token.entity';
 import { Post } from './src/posts/entities/post.entity';
 import { User } from './src/users/entities/user.entity';
 
@@ -22,7 +24,7 @@ export function createOrmConfig(
   const target = parseDatabaseUrl(databaseUrl, PROJECT_ROOT);
   return {
     ...driverOptions(target),
-    entities: [User, Post],
+    entities: [User, Post, AuthSession, RefreshToken],
     extensions: [Migrator],
     // Dates are written and read as UTC whatever the server's time zone (v7's default, kept
     // explicit because every stored timestamp depends on it).

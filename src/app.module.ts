@@ -1,7 +1,9 @@
 import { type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { AuthModule } from './auth/auth.module';
 import { JsonBodyMiddleware } from './common/http/json-body.middleware';
 import { LoggingModule } from './common/logging/logging.module';
 import { PaginationModule } from './common/pagination/pagination.module';
+import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
@@ -14,6 +16,8 @@ import { UsersModule } from './users/users.module';
     LoggingModule,
     DatabaseModule,
     PaginationModule,
+    RateLimitModule,
+    AuthModule,
     UsersModule,
     PostsModule,
     HealthModule,

@@ -68,8 +68,12 @@ function limitRequestTime(server: Server, ms: number): void {
 function setUpOpenApi(app: INestApplication): void {
   const config = new DocumentBuilder()
     .setTitle('microblog-nest')
-    .setDescription('Users who write short posts. Errors are `{ statusCode, error, message }`.')
+    .setDescription(
+      'Users who write short posts. Sign in at `POST /auth/login` and send the access token as ' +
+        '`Authorization: Bearer <token>`. Errors are `{ statusCode, error, message }`.',
+    )
     .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
     .build();
   SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
     jsonDocumentUrl: 'docs-json',

@@ -24,6 +24,9 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
+/** The shortest `JWT_SECRET` accepted (HS256 wants a key of at least 256 bits). */
+export const JWT_SECRET_MIN_LENGTH = 32;
+
 export class Environment {
   /** HTTP port. */
   @IsOptional()
@@ -100,7 +103,49 @@ export class Environment {
   @IsInt()
   @Min(0)
   SHUTDOWN_TIMEOUT: number = 10_000;
+
+  /**
+   * The key that signs access tokens (HS256), 32+ characters; required when
+   * NODE_ENV=production. Unset elsewhere, each process makes a random one (tokens then end with
+   * the process, and instances do not accept each other's).
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(JWT_SECRET_MIN_LENGTH)
+  JWT_SECRET?: string;
+
+  /** Access token lifetime in seconds: 15 minutes, at most an hour. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(30)
+  @Max(3600)
+  ACCESS_TOKEN_TTL: number = 900;
+
+  /** Refresh token lifetime in seconds (30 days); every refresh starts a new one. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(60)
+  REFRESH_TOKEN_TTL: number = 30 * 24 * 3600;
+
+  /** Sign-in attempts per client address, and per account, per window; 0 turns it off. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  LOGIN_RATE_LIMIT: number = 10;
+
+  /** The window of `LOGIN_RATE_LIMIT`, in seconds. */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  LOGIN_RATE_WINDOW: number = 900;
 }
+
+/** Variables whose values are never shown, not even in a validation error. */
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'CURSOR_SECRET']);
 
 export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
@@ -115,9 +160,16 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
   if (errors.length > 0) {
     const details = errors.map(
       (e) =>
-        `${e.property}=${String(raw[e.property])}: ${Object.values(e.constraints ?? {}).join(', ')}`,
+        `${e.property}=${SECRET_VARIABLES.has(e.property) ? '<hidden>' : String(raw[e.property])}: ` +
+        Object.values(e.constraints ?? {}).join(', '),
     );
     throw new EnvironmentError(`Invalid environment: ${details.join('; ')}`);
+  }
+  if (raw.NODE_ENV === 'production' && !env.JWT_SECRET) {
+    throw new EnvironmentError(
+      `Invalid environment: JWT_SECRET is required when NODE_ENV=production ` +
+        `(${JWT_SECRET_MIN_LENGTH}+ characters, e.g. \`openssl rand -base64 48\`)`,
+    );
   }
   parseDatabaseUrl(env.DATABASE_URL, PROJECT_ROOT);
   return env;

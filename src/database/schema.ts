@@ -1,4 +1,6 @@
 import type { InferKyselyDB } from '@mikro-orm/sql';
+import type { AuthSessionSchema } from '../auth/entities/auth-session.entity';
+import type { RefreshTokenSchema } from '../auth/entities/refresh-token.entity';
 import type { PostSchema } from '../posts/entities/post.entity';
 import type { UserSchema } from '../users/entities/user.entity';
 
@@ -8,4 +10,6 @@ import type { UserSchema } from '../users/entities/user.entity';
  * property or a column in an entity changes this type, so every query that used the old name
  * stops compiling.
  */
-export type Database = InferKyselyDB<typeof UserSchema | typeof PostSchema>;
+export type Database = InferKyselyDB<
+  typeof UserSchema | typeof PostSchema | typeof AuthSessionSchema | typeof RefreshTokenSchema
+>;

@@ -1,7 +1,9 @@
 import { MikroORM } from '@mikro-orm/core';
 import { Controller, Get, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { Public } from '../auth/public.decorator';
 import { pingDatabase } from '../database/ping';
 
+@Public()
 @Controller('health')
 export class HealthController {
   private readonly logger = new Logger(HealthController.name);

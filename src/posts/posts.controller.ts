@@ -12,6 +12,7 @@ import {
   Res,
 } from '@nestjs/common';
 import {
+  ApiBearerAuth,
   ApiCreatedResponse,
   ApiNoContentResponse,
   ApiOkResponse,
@@ -19,6 +20,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { CurrentUser } from '../auth/current-user.decorator';
+import { Public } from '../auth/public.decorator';
+import type { Principal } from '../auth/session.queries';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { mapPage, type Page } from '../common/pagination/page';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
@@ -34,22 +38,28 @@ export class PostsController {
   constructor(private readonly posts: PostsService) {}
 
   @Post('posts')
-  @ApiOperation({ summary: 'Write a post', description: 'The server sets the timestamp (UTC)' })
+  @ApiBearerAuth()
+  @ApiOperation({
+    summary: 'Write a post',
+    description: 'The signed-in user is the author; the server sets the timestamp (UTC)',
+  })
   @ApiCreatedResponse({
     type: PostResponse,
     headers: { Location: { description: 'URL of the new post', example: '/posts/1' } },
   })
-  @ApiErrors(400, 413, 415, 422)
+  @ApiErrors(400, 401, 413, 415)
   async create(
     @Body() dto: CreatePostDto,
+    @CurrentUser() principal: Principal,
     @Res({ passthrough: true }) res: Response,
   ): Promise<PostResponse> {
-    const post = await this.posts.create(dto);
+    const post = await this.posts.create(dto, principal);
     res.location(`/posts/${post.id}`);
     return PostResponse.from(post);
   }
 
   @Get('posts')
+  @Public()
   @ApiOperation({ summary: 'All posts, newest first, each with its author' })
   @ApiOkResponse({ type: PostPage })
   @ApiErrors(400)
@@ -58,6 +68,7 @@ export class PostsController {
   }
 
   @Get('users/:id/posts')
+  @Public()
   @ApiTags('users')
   @ApiOperation({ summary: 'A user’s posts, newest first' })
   @ApiOkResponse({ type: PostPage })
@@ -70,6 +81,7 @@ export class PostsController {
   }
 
   @Get('posts/:id')
+  @Public()
   @ApiOperation({ summary: 'Get a post with its author' })
   @ApiOkResponse({ type: PostResponse })
   @ApiErrors(400, 404)
@@ -78,22 +90,28 @@ export class PostsController {
   }
 
   @Patch('posts/:id')
-  @ApiOperation({ summary: 'Edit a post’s body' })
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Edit the body of your post', description: 'Only its author.' })
   @ApiOkResponse({ type: PostResponse })
-  @ApiErrors(400, 404, 413, 415)
+  @ApiErrors(400, 401, 403, 404, 413, 415)
   async update(
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: UpdatePostDto,
+    @CurrentUser() principal: Principal,
   ): Promise<PostResponse> {
-    return PostResponse.from(await this.posts.update(id, dto));
+    return PostResponse.from(await this.posts.update(id, dto, principal));
   }
 
   @Delete('posts/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Delete a post' })
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Delete your post', description: 'Only its author.' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors(400, 404)
-  async remove(@Param('id', ParseIdPipe) id: number): Promise<void> {
-    await this.posts.delete(id);
+  @ApiErrors(400, 401, 403, 404)
+  async remove(
+    @Param('id', ParseIdPipe) id: number,
+    @CurrentUser() principal: Principal,
+  ): Promise<void> {
+    await this.posts.delete(id, principal);
   }
 }

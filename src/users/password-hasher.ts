@@ -1,29 +1,63 @@
-import { randomBytes, scrypt, type ScryptOptions, timingSafeEqual } from 'node:crypto';
+import {
+  argon2,
+  randomBytes,
+  scrypt,
+  timingSafeEqual,
+  type Argon2Parameters,
+  type ScryptOptions,
+} from 'node:crypto';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 
-/** scrypt cost parameters; they are written into every hash so they can be raised later. */
-export interface ScryptParams {
-  /** log2 of N, the CPU/memory cost. */
-  ln: number;
-  r: number;
+/** argon2id cost parameters; they are written into every hash so they can be raised later. */
+export interface Argon2Params {
+  /** Memory in KiB. */
+  m: number;
+  /** Passes over the memory. */
+  t: number;
+  /** Lanes. */
   p: number;
 }
 
 /** Injection token to change the cost parameters (tests use cheaper ones). */
-export const SCRYPT_PARAMS = Symbol('SCRYPT_PARAMS');
+export const ARGON2_PARAMS = Symbol('ARGON2_PARAMS');
 
-/** N = 2^15, r = 8, p = 1: 32 MiB and roughly 50-100 ms per hash on a current core. */
-export const DEFAULT_SCRYPT_PARAMS: ScryptParams = { ln: 15, r: 8, p: 1 };
+/**
+ * OWASP's password storage minimum for argon2id: 19 MiB, 2 passes, 1 lane (about 40 ms on a
+ * current core, on libuv's thread pool).
+ */
+export const DEFAULT_ARGON2_PARAMS: Argon2Params = { m: 19_456, t: 2, p: 1 };
 
 const SALT_BYTES = 16;
 const KEY_BYTES = 32;
-const FORMAT =
+const ARGON2 =
+  /^\$argon2id\$v=19\$m=(\d{1,7}),t=(\d{1,3}),p=(\d{1,3})\$([A-Za-z0-9+/]{22})\$([A-Za-z0-9+/]{43})$/;
+/** What release 0.1.0 stored: scrypt, still accepted and replaced at the next sign-in. */
+const SCRYPT =
   /^scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([A-Za-z0-9_-]{22})\$([A-Za-z0-9_-]{43})$/;
 
-function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParams): Promise<Buffer> {
+/** PHC strings use base64 without padding. */
+function b64(bytes: Buffer): string {
+  return bytes.toString('base64').replace(/=+$/, '');
+}
+
+function deriveArgon2(password: string, salt: Buffer, { m, t, p }: Argon2Params): Promise<Buffer> {
+  const parameters: Argon2Parameters = {
+    message: password.normalize('NFKC'),
+    nonce: salt,
+    parallelism: p,
+    tagLength: KEY_BYTES,
+    memory: m,
+    passes: t,
+  };
+  return new Promise((resolve, reject) =>
+    argon2('argon2id', parameters, (err, key) => (err ? reject(err) : resolve(key))),
+  );
+}
+
+function deriveScrypt(password: string, salt: Buffer, ln: number, r: number, p: number) {
   const N = 2 ** ln;
   const options: ScryptOptions = { N, r, p, maxmem: 128 * N * r * p + 8 * 1024 * 1024 };
-  return new Promise((resolve, reject) =>
+  return new Promise<Buffer>((resolve, reject) =>
     scrypt(password.normalize('NFKC'), salt, KEY_BYTES, options, (err, key) =>
       err ? reject(err) : resolve(key),
     ),
@@ -31,49 +65,58 @@ function derive(password: string, salt: Buffer, { ln, r, p }: ScryptParams): Pro
 }
 
 /**
- * Salted, memory-hard password hashing with scrypt from `node:crypto`, run on libuv's thread
- * pool so it never blocks the event loop. Encoded as
- * `scrypt$ln=15,r=8,p=1$<salt>$<key>` (base64url, 92 characters: fits `password_hash`
- * varchar(128)).
+ * Salted, memory-hard password hashing: argon2id from `node:crypto` (Node 24), run on libuv's
+ * thread pool so it never blocks the event loop. Encoded in the PHC string format,
+ * `$argon2id$v=19$m=19456,t=2,p=1$<salt>$<key>` (97 characters: fits `password_hash`
+ * varchar(128)). Hashes from release 0.1.0 (`scrypt$ln=15,r=8,p=1$...`) still verify;
+ * `needsRehash` tells the sign-in to replace them.
  */
 @Injectable()
 export class PasswordHasher {
   constructor(
     @Optional()
-    @Inject(SCRYPT_PARAMS)
-    private readonly params: ScryptParams = DEFAULT_SCRYPT_PARAMS,
+    @Inject(ARGON2_PARAMS)
+    private readonly params: Argon2Params = DEFAULT_ARGON2_PARAMS,
   ) {}
 
   async hash(password: string): Promise<string> {
     const salt = randomBytes(SALT_BYTES);
-    const key = await derive(password, salt, this.params);
-    const { ln, r, p } = this.params;
-    return `scrypt$ln=${ln},r=${r},p=${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+    const key = await deriveArgon2(password, salt, this.params);
+    const { m, t, p } = this.params;
+    return `$argon2id$v=19$m=${m},t=${t},p=${p}$${b64(salt)}$${b64(key)}`;
   }
 
-  /** True when `password` matches `encoded`; compares in constant time. */
+  /** True when `password` matches `encoded` (argon2id or 0.1.0's scrypt); constant time. */
   async verify(password: string, encoded: string): Promise<boolean> {
-    const match = FORMAT.exec(encoded);
-    if (!match) {
-      return false;
+    const argon = ARGON2.exec(encoded);
+    if (argon) {
+      const [, m, t, p, salt, key] = argon;
+      const params = { m: Number(m), t: Number(t), p: Number(p) };
+      const actual = await deriveArgon2(password, Buffer.from(salt, 'base64'), params);
+      return timingSafeEqual(actual, Buffer.from(key, 'base64'));
     }
-    const [, ln, r, p, salt, key] = match;
-    const expected = Buffer.from(key, 'base64url');
-    const actual = await derive(password, Buffer.from(salt, 'base64url'), {
-      ln: Number(ln),
-      r: Number(r),
-      p: Number(p),
-    });
-    return timingSafeEqual(actual, expected);
+    const legacy = SCRYPT.exec(encoded);
+    if (legacy) {
+      const [, ln, r, p, salt, key] = legacy;
+      const actual = await deriveScrypt(
+        password,
+        Buffer.from(salt, 'base64url'),
+        Number(ln),
+        Number(r),
+        Number(p),
+      );
+      return timingSafeEqual(actual, Buffer.from(key, 'base64url'));
+    }
+    return false;
   }
 
-  /** True when `encoded` was made with weaker parameters than the current ones. */
+  /** True when `encoded` is not argon2id with at least the current parameters. */
   needsRehash(encoded: string): boolean {
-    const match = FORMAT.exec(encoded);
+    const match = ARGON2.exec(encoded);
     if (!match) {
       return true;
     }
-    const [ln, r, p] = match.slice(1, 4).map(Number);
-    return ln < this.params.ln || r < this.params.r || p < this.params.p;
+    const [m, t, p] = match.slice(1, 4).map(Number);
+    return m < this.params.m || t < this.params.t || p < this.params.p;
   }
 }

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { ReadQueries, type SortDirection } from '../database/read-queries';
 
-/** A user as reads return it: plain data, never the password hash. */
+/** A user as anyone may see them: no email, never the password hash. */
 export interface UserView {
   id: number;
   username: string;
+}
+
+/** A user's own account, as only they see it. */
+export interface AccountView extends UserView {
   email: string;
 }
 
@@ -32,6 +36,15 @@ export class UserQueries extends ReadQueries {
     return this.selectViews().where('id', '=', id).executeTakeFirst();
   }
 
+  /** One user's account (with the email), or undefined. */
+  findAccount(id: number): Promise<AccountView | undefined> {
+    return this.db
+      .selectFrom('user')
+      .select(['id', 'username', 'email'])
+      .where('id', '=', id)
+      .executeTakeFirst();
+  }
+
   /**
    * Up to `limit` users after `after` in `order`, by id or by username (served by the primary
    * key or `ix_user_username`). Usernames are unique, but ties would be broken by id anyway, so
@@ -55,6 +68,6 @@ export class UserQueries extends ReadQueries {
   }
 
   private selectViews() {
-    return this.db.selectFrom('user').select(['id', 'username', 'email']);
+    return this.db.selectFrom('user').select(['id', 'username']);
   }
 }

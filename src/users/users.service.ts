@@ -1,5 +1,13 @@
 import { EntityManager, ForeignKeyConstraintViolationException } from '@mikro-orm/sql';
-import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ConflictException,
+  ForbiddenException,
+  Injectable,
+  NotFoundException,
+} from '@nestjs/common';
+import { AuthService } from '../auth/auth.service';
+import type { Principal } from '../auth/session.queries';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { toPage } from '../common/pagination/keyset';
 import type { Page } from '../common/pagination/page';
@@ -9,7 +17,13 @@ import type { ListUsersQueryDto } from './dto/list-users-query.dto';
 import type { UpdateUserDto } from './dto/update-user.dto';
 import { User } from './entities/user.entity';
 import { PasswordHasher } from './password-hasher';
-import { positionOf, sortsByUsername, UserQueries, type UserView } from './user.queries';
+import {
+  positionOf,
+  sortsByUsername,
+  UserQueries,
+  type AccountView,
+  type UserView,
+} from './user.queries';
 
 @Injectable()
 export class UsersService {
@@ -18,14 +32,27 @@ export class UsersService {
     private readonly users: UserQueries,
     private readonly hasher: PasswordHasher,
     private readonly cursors: CursorCodec,
+    private readonly auth: AuthService,
   ) {}
 
-  /** Creates a user; a taken username or email fails on the unique index (409). */
+  /**
+   * Signs up: a user with a password (the seed and the shell may also make users without one,
+   * as the tutorial does). A taken username or email fails on the unique index (409).
+   */
   async create({ username, email, password }: CreateUserDto): Promise<User> {
-    const passwordHash = password === undefined ? null : await this.hasher.hash(password);
+    const passwordHash = await this.hasher.hash(password);
     const user = this.em.create(User, { username, email, passwordHash });
     await this.em.flush();
     return user;
+  }
+
+  /** The signed-in user's own account, email included. */
+  async account(principal: Principal): Promise<AccountView> {
+    const account = await this.users.findAccount(principal.id);
+    if (!account) {
+      throw new NotFoundException(`user ${principal.id} not found`);
+    }
+    return account;
   }
 
   /** The user as reads show it; 404 when there is none. */
@@ -45,10 +72,27 @@ export class UsersService {
     return toPage(rows, limit, (last) => this.cursors.encode(listing, positionOf(sort, last)));
   }
 
-  async update(id: number, { username, email, password }: UpdateUserDto): Promise<User> {
-    const user = await this.em.findOne(User, id);
-    if (!user) {
-      throw new NotFoundException(`user ${id} not found`);
+  /**
+   * Changes the signed-in user's own account. A new password or email needs the current
+   * password; a new password also ends every other session of the user, in the same
+   * transaction.
+   */
+  async update(
+    id: number,
+    { username, email, password, currentPassword }: UpdateUserDto,
+    principal: Principal,
+  ): Promise<User> {
+    const user = await this.loadOwn(id, principal);
+    if (password !== undefined || email !== undefined) {
+      if (currentPassword === undefined) {
+        throw new BadRequestException(
+          'currentPassword is required to change the password or the email',
+        );
+      }
+      const stored = user.passwordHash;
+      if (!stored || !(await this.hasher.verify(currentPassword, stored))) {
+        throw new ForbiddenException('currentPassword is incorrect');
+      }
     }
     if (username !== undefined) {
       user.username = username;
@@ -58,6 +102,7 @@ export class UsersService {
     }
     if (password !== undefined) {
       user.passwordHash = await this.hasher.hash(password);
+      await this.auth.endSessions(user.id, principal.sessionId); // flushes the changes too
     }
     await this.em.flush();
     return user;
@@ -68,7 +113,8 @@ export class UsersService {
    * another request between the two deletes makes the foreign key refuse the second one: that
    * is a conflict (409, try again), and the transaction leaves everything as it was.
    */
-  async delete(id: number): Promise<void> {
+  async delete(id: number, principal: Principal): Promise<void> {
+    await this.loadOwn(id, principal);
     try {
       await this.em.transactional(async (em) => {
         await em.nativeDelete(Post, { author: id });
@@ -82,5 +128,17 @@ export class UsersService {
       }
       throw err;
     }
+  }
+
+  /** The user `id`, with its password hash: 404 when there is none, 403 when it is not you. */
+  private async loadOwn(id: number, principal: Principal): Promise<User> {
+    const user = await this.em.findOne(User, id, { populate: ['passwordHash'] });
+    if (!user) {
+      throw new NotFoundException(`user ${id} not found`);
+    }
+    if (user.id !== principal.id) {
+      throw new ForbiddenException(`user ${id} is not you: only they may change their account`);
+    }
+    return user;
   }
 }

@@ -13,6 +13,7 @@ import {
   Logger,
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { BEARER_CHALLENGE } from '../../auth/bearer-auth.guard';
 import { ErrorResponse } from './error-response';
 
 /**
@@ -92,6 +93,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     const body = this.toResponse(exception, ctx.getRequest<Request>());
     if (response.headersSent) {
       return;
+    }
+    if (body.statusCode === 401 && !response.hasHeader('WWW-Authenticate')) {
+      response.setHeader('WWW-Authenticate', BEARER_CHALLENGE); // RFC 6750: every 401 says how
     }
     if (body.statusCode === 503 && !response.hasHeader('Retry-After')) {
       response.setHeader('Retry-After', '1'); // a busy database is usually free a moment later

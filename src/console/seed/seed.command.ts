@@ -1,6 +1,7 @@
-import { randomInt } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { createInterface } from 'node:readline/promises';
 import { Command, CommandRunner, Option } from 'nest-commander';
+import { PasswordHasher } from '../../users/password-hasher';
 import { Progress } from './progress';
 import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, SeedService, type RowCounts } from './seed.service';
 
@@ -42,7 +43,10 @@ function rows({ users, posts }: RowCounts): string {
   options: { isDefault: true },
 })
 export class SeedCommand extends CommandRunner {
-  constructor(private readonly seeder: SeedService) {
+  constructor(
+    private readonly seeder: SeedService,
+    private readonly hasher: PasswordHasher,
+  ) {
     super();
   }
 
@@ -52,15 +56,32 @@ export class SeedCommand extends CommandRunner {
       return;
     }
     if (options.users === undefined && options.posts === undefined) {
-      const added = await this.seeder.loadSample();
-      console.log(
-        added.users + added.posts === 0
-          ? 'Sample data already present: nothing to add.'
-          : `Sample data: added ${rows(added)}.`,
-      );
+      await this.loadSample();
       return;
     }
     await this.generate(options);
+  }
+
+  /**
+   * The tutorial's sample data. Outside production john and susan get the documented
+   * SAMPLE_PASSWORD; with NODE_ENV=production a random one, printed once.
+   */
+  private async loadSample(): Promise<void> {
+    const production = process.env.NODE_ENV === 'production';
+    const password = production ? randomBytes(18).toString('base64url') : SAMPLE_PASSWORD;
+    const added = await this.seeder.loadSample(await this.hasher.hash(password));
+    console.log(
+      added.users + added.posts + added.passwordsSet === 0
+        ? 'Sample data already present: nothing to add.'
+        : `Sample data: added ${rows(added)}.`,
+    );
+    if (added.passwordsSet > 0) {
+      console.log(
+        production
+          ? `Sample users' password (shown once): ${password}`
+          : `Sign in as john or susan with the password "${password}".`,
+      );
+    }
   }
 
   private async reset(yes: boolean): Promise<boolean> {

@@ -15,6 +15,13 @@ export const SAMPLE_USERS = [
 export const SAMPLE_POST = { author: 'john', body: 'my first post!' } as const;
 
 /**
+ * The sample users' password outside production, so that a new user following the README can
+ * sign in as john. Documented, hence never used with NODE_ENV=production (the seed command
+ * makes a random one there and prints it).
+ */
+export const SAMPLE_PASSWORD = 'correct horse battery staple';
+
+/**
  * Rows per transaction in the bulk path: the unit that commits whole, that Ctrl-C waits for and
  * that progress counts in (about a second's work on SQLite). A commit writes back every index
  * page the batch touched, and random timestamps and authors touch most of them whatever the
@@ -117,14 +124,23 @@ export class SeedService {
     }));
   }
 
-  /** Adds whatever of the sample data is missing (by username); returns the rows it created. */
-  async loadSample(): Promise<RowCounts> {
+  /**
+   * Adds whatever of the sample data is missing (by username), and gives a sample user without
+   * a password the one hashed in `passwordHash`. Returns the rows it created and how many
+   * sample users got the password.
+   */
+  async loadSample(passwordHash: string): Promise<RowCounts & { passwordsSet: number }> {
     return this.orm.em.fork().transactional(async (em) => {
-      const created = { users: 0, posts: 0 };
+      const created = { users: 0, posts: 0, passwordsSet: 0 };
       for (const data of SAMPLE_USERS) {
-        if (!(await em.findOne(User, { username: data.username }))) {
-          em.create(User, data);
+        const user = await em.findOne(User, { username: data.username }, { populate: ['passwordHash'] });
+        if (!user) {
+          em.create(User, { ...data, passwordHash });
           created.users++;
+          created.passwordsSet++;
+        } else if (!user.passwordHash) {
+          user.passwordHash = passwordHash;
+          created.passwordsSet++;
         }
       }
       await em.flush();

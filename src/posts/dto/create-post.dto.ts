@@ -1,6 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Max, Min } from 'class-validator';
-import { MAX_ID } from '../../common/validation/parse-id.pipe';
+import { IsString } from 'class-validator';
 import {
   Checks,
   IsNotBlank,
@@ -9,6 +8,7 @@ import {
 } from '../../common/validation/text.validators';
 import { BODY_MAX_LENGTH } from '../entities/post.entity';
 
+/** A new post: its body. The author is the signed-in user. */
 export class CreatePostDto {
   @ApiProperty({
     example: 'my first post!',
@@ -17,12 +17,4 @@ export class CreatePostDto {
   })
   @Checks(IsString(), IsNotBlank(), MaxChars(BODY_MAX_LENGTH), IsStorableText())
   body!: string;
-
-  @ApiProperty({ example: 1, description: 'The id of the user who writes the post' })
-  @Checks(
-    IsInt({ message: 'authorId must be a positive integer' }),
-    Min(1, { message: 'authorId must be a positive integer' }),
-    Max(MAX_ID, { message: 'authorId must be a positive integer' }),
-  )
-  authorId!: number;
 }

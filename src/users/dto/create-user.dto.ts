@@ -1,9 +1,9 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, Matches } from 'class-validator';
 import {
   Checks,
-  IsAbsentOr,
   IsNotBlank,
   IsStorableText,
   MaxChars,
@@ -13,6 +13,14 @@ import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../entities/user.entity';
 
 export const PASSWORD_MIN_LENGTH = 8;
 export const PASSWORD_MAX_LENGTH = 256;
+
+/** What makes a new password valid. */
+export function PasswordChecks(): PropertyDecorator {
+  // An unpaired surrogate would be hashed as U+FFFD: two different passwords, one hash.
+  return applyDecorators(
+    Checks(IsString(), MinChars(PASSWORD_MIN_LENGTH), MaxChars(PASSWORD_MAX_LENGTH), IsStorableText()),
+  );
+}
 
 export class CreateUserDto {
   @ApiProperty({
@@ -48,20 +56,14 @@ export class CreateUserDto {
   )
   email!: string;
 
-  @ApiPropertyOptional({
+  @ApiProperty({
     example: 'correct horse battery staple',
     minLength: PASSWORD_MIN_LENGTH,
     maxLength: PASSWORD_MAX_LENGTH,
+    format: 'password',
     writeOnly: true,
-    description: 'Stored only as a salted scrypt hash; never returned',
+    description: 'Stored only as a salted argon2id hash; never returned',
   })
-  @IsAbsentOr()
-  // An unpaired surrogate would be hashed as U+FFFD: two different passwords, one hash.
-  @Checks(
-    IsString(),
-    MinChars(PASSWORD_MIN_LENGTH),
-    MaxChars(PASSWORD_MAX_LENGTH),
-    IsStorableText(),
-  )
-  password?: string;
+  @PasswordChecks()
+  password!: string;
 }

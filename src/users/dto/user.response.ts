@@ -1,20 +1,27 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageDto } from '../../common/pagination/page.dto';
-import type { UserView } from '../user.queries';
+import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../entities/user.entity';
+import type { AccountView, UserView } from '../user.queries';
 
-/** A user as the API shows it: never a password or its hash. */
+/** A user as anyone may see them: never an email, a password or its hash. */
 export class UserResponse {
-  @ApiProperty({ example: 1 })
+  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
   id!: number;
 
-  @ApiProperty({ example: 'john' })
+  @ApiProperty({ example: 'john', maxLength: USERNAME_MAX_LENGTH })
   username!: string;
 
-  @ApiProperty({ example: 'john@example.com' })
+  static from({ id, username }: UserView): UserResponse {
+    return { id, username };
+  }
+}
+
+/** A user's own account: what only they see (`GET /users/me`, their own `PATCH`). */
+export class AccountResponse extends UserResponse {
+  @ApiProperty({ example: 'john@example.com', format: 'email', maxLength: EMAIL_MAX_LENGTH })
   email!: string;
 
-  /** From a user entity or a read's plain row (which never holds the hash). */
-  static from({ id, username, email }: UserView): UserResponse {
+  static override from({ id, username, email }: AccountView): AccountResponse {
     return { id, username, email };
   }
 }

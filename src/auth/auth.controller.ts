@@ -1,0 +1,77 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiErrors } from '../common/errors/api-errors.decorator';
+import { RateLimited } from '../common/rate-limit/rate-limit';
+import { AuthService } from './auth.service';
+import { CurrentUser } from './current-user.decorator';
+import { LoginDto } from './dto/login.dto';
+import { RefreshTokenDto } from './dto/refresh-token.dto';
+import { TokenResponse } from './dto/token.response';
+import { Public } from './public.decorator';
+import type { Principal } from './session.queries';
+
+@ApiTags('auth')
+@Controller('auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Post('login')
+  @Public()
+  @RateLimited('login')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Sign in',
+    description:
+      'With a username or an email and the password. Rate-limited per client address and per ' +
+      'account: `LOGIN_RATE_LIMIT` attempts per `LOGIN_RATE_WINDOW` seconds.',
+  })
+  @ApiOkResponse({ type: TokenResponse })
+  @ApiErrors(400, 401, 413, 415, 429)
+  login(@Body() { login, password }: LoginDto): Promise<TokenResponse> {
+    return this.auth.login(login, password);
+  }
+
+  @Post('refresh')
+  @Public()
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({
+    summary: 'Exchange a refresh token for new tokens',
+    description:
+      'Every use rotates the refresh token. Presenting one that was already used ends its ' +
+      'whole session.',
+  })
+  @ApiOkResponse({ type: TokenResponse })
+  @ApiErrors(400, 401, 413, 415)
+  refresh(@Body() { refreshToken }: RefreshTokenDto): Promise<TokenResponse> {
+    return this.auth.refresh(refreshToken);
+  }
+
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Sign out: end the session of this refresh token' })
+  @ApiNoContentResponse({ description: 'The session has ended' })
+  @ApiErrors(400, 401, 413, 415)
+  async logout(
+    @CurrentUser() principal: Principal,
+    @Body() { refreshToken }: RefreshTokenDto,
+  ): Promise<void> {
+    await this.auth.logout(principal, refreshToken);
+  }
+
+  @Post('logout-all')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiBearerAuth()
+  @ApiOperation({ summary: 'Sign out everywhere: end every session of the signed-in user' })
+  @ApiNoContentResponse({ description: 'Every session has ended, this one included' })
+  @ApiErrors(401)
+  async logoutEverywhere(@CurrentUser() principal: Principal): Promise<void> {
+    await this.auth.logoutEverywhere(principal.id);
+  }
+}

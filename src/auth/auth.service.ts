@@ -1,0 +1,176 @@
+import { OptimisticLockError } from '@mikro-orm/core';
+import { EntityManager } from '@mikro-orm/sql';
+import { Inject, Injectable, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import { User } from '../users/entities/user.entity';
+import { PasswordHasher } from '../users/password-hasher';
+import { AccessTokens } from './access-tokens';
+import { AUTH_OPTIONS, type AuthOptions } from './auth.options';
+import { Clock } from './clock';
+import { AuthSession } from './entities/auth-session.entity';
+import { RefreshToken } from './entities/refresh-token.entity';
+import type { Principal } from './session.queries';
+import { hashRefreshToken, looksLikeRefreshToken, newRefreshToken } from './refresh-token-secret';
+
+/** What a sign-in or a refresh answers. */
+export interface TokenPair {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+}
+
+/** The one answer to every failed sign-in, whatever failed. */
+const BAD_LOGIN = 'login or password is incorrect';
+const BAD_REFRESH = 'refreshToken is invalid, expired or already used';
+
+/**
+ * Sign-in, refresh, sign-out. Sessions and refresh tokens are entities: every change goes
+ * through the unit of work, so a sign-in (with its rehash) or a rotation commits whole or not
+ * at all.
+ */
+@Injectable()
+export class AuthService implements OnModuleInit {
+  /** Verified when there is no user or no password, so that every failure costs one hash. */
+  private dummyHash = '';
+
+  constructor(
+    private readonly em: EntityManager,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: AccessTokens,
+    private readonly clock: Clock,
+    @Inject(AUTH_OPTIONS) private readonly options: AuthOptions,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    this.dummyHash = await this.hasher.hash(newRefreshToken());
+  }
+
+  /**
+   * Signs in with a username or an email and a password. A wrong password, an unknown login and
+   * a user without a password all get the same 401, after the same work (one hash). A hash in
+   * an older format (release 0.1.0's scrypt) or with weaker parameters is replaced.
+   */
+  async login(login: string, password: string): Promise<TokenPair> {
+    const where = login.includes('@') ? { email: login.toLowerCase() } : { username: login };
+    const user = await this.em.findOne(User, where, { populate: ['passwordHash'] });
+    const stored = user?.passwordHash ?? undefined;
+    const valid = await this.hasher.verify(password, stored ?? this.dummyHash);
+    if (!user || !stored || !valid) {
+      throw new UnauthorizedException(BAD_LOGIN);
+    }
+    if (this.hasher.needsRehash(stored)) {
+      user.passwordHash = await this.hasher.hash(password);
+    }
+    const now = this.clock.now();
+    const session = this.em.create(AuthSession, {
+      user,
+      createdAt: now,
+      expiresAt: this.refreshExpiry(now),
+    });
+    return this.issue(session, now);
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair, rotating it. A token already exchanged is a
+   * reuse (RFC 9700 §4.14.2): its whole session is revoked, so neither the thief's copy nor the
+   * owner's newer token works any more. Of two concurrent uses of one token, exactly one wins:
+   * the other's flush fails on the token's version and counts as a reuse.
+   */
+  async refresh(refreshToken: string): Promise<TokenPair> {
+    const now = this.clock.now();
+    const token = await this.findToken(refreshToken);
+    if (!token || !token.session.isActive(now) || token.expiresAt <= now) {
+      throw new UnauthorizedException(BAD_REFRESH);
+    }
+    if (token.usedAt) {
+      await this.revokeAfterReuse(token.session.id, now);
+      throw new UnauthorizedException(BAD_REFRESH);
+    }
+    token.usedAt = now;
+    token.session.expiresAt = this.refreshExpiry(now);
+    try {
+      return await this.issue(token.session, now);
+    } catch (err) {
+      if (err instanceof OptimisticLockError) {
+        this.em.clear();
+        await this.revokeAfterReuse(token.session.id, now);
+        throw new UnauthorizedException(BAD_REFRESH);
+      }
+      throw err;
+    }
+  }
+
+  /** Ends the session `refreshToken` belongs to, which must be one of `principal`'s. */
+  async logout(principal: Principal, refreshToken: string): Promise<void> {
+    const token = await this.findToken(refreshToken);
+    if (!token || token.session.user.id !== principal.id) {
+      throw new UnauthorizedException('refreshToken is not a session of the signed-in user');
+    }
+    token.session.revokedAt ??= this.clock.now();
+    await this.em.flush();
+  }
+
+  /** Ends every session of the user: sign-out everywhere. */
+  async logoutEverywhere(userId: number): Promise<void> {
+    await this.endSessions(userId);
+  }
+
+  /**
+   * Ends every active session of the user but `keepSessionId` (the caller's own, after a
+   * password change). Joins the caller's unit of work: the change that asked for it and the
+   * revocations commit together.
+   */
+  async endSessions(userId: number, keepSessionId?: number): Promise<void> {
+    const now = this.clock.now();
+    const sessions = await this.em.find(AuthSession, {
+      user: userId,
+      revokedAt: null,
+      expiresAt: { $gt: now },
+      ...(keepSessionId !== undefined && { id: { $ne: keepSessionId } }),
+    });
+    for (const session of sessions) {
+      session.revokedAt = now;
+    }
+    await this.em.flush();
+  }
+
+  private async issue(session: AuthSession, now: Date): Promise<TokenPair> {
+    const refreshToken = newRefreshToken();
+    this.em.create(RefreshToken, {
+      session,
+      tokenHash: hashRefreshToken(refreshToken),
+      createdAt: now,
+      expiresAt: this.refreshExpiry(now),
+    });
+    await this.em.flush();
+    const accessToken = await this.tokens.sign({
+      userId: session.user.id,
+      sessionId: session.id,
+    });
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.tokens.ttl };
+  }
+
+  private findToken(refreshToken: string): Promise<RefreshToken | null> {
+    if (!looksLikeRefreshToken(refreshToken)) {
+      return Promise.resolve(null);
+    }
+    return this.em.findOne(
+      RefreshToken,
+      { tokenHash: hashRefreshToken(refreshToken) },
+      { populate: ['session'] },
+    );
+  }
+
+  /** Revokes a session whose token was used twice, in a unit of work of its own. */
+  private async revokeAfterReuse(sessionId: number, now: Date): Promise<void> {
+    const em = this.em.fork();
+    const session = await em.findOneOrFail(AuthSession, sessionId);
+    session.revokedAt ??= now;
+    await em.flush();
+  }
+
+  private refreshExpiry(now: Date): Date {
+    return new Date(now.getTime() + this.options.refreshTokenTtl * 1000);
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../../auth/auth.module';
+import { AppConfigModule } from '../../config/config.module';
+import { DatabaseModule } from '../../database/database.module';
+import { SetPasswordCommand } from './set-password.command';
+
+/** Console commands for administrators, on the app's configuration, database and auth. */
+@Module({
+  imports: [AppConfigModule, DatabaseModule, AuthModule],
+  providers: [SetPasswordCommand],
+})
+export class AccountsModule {}

@@ -2,7 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { APP_GUARD } from '@nestjs/core';
 import type { Environment } from '../config/environment';
-import { PasswordHasher } from '../users/password-hasher';
+import { ARGON2_PARAMS, DEFAULT_ARGON2_PARAMS, PasswordHasher } from '../users/password-hasher';
 import { AccessTokens } from './access-tokens';
 import { AuthController } from './auth.controller';
 import { AUTH_OPTIONS, authOptions } from './auth.options';
@@ -32,6 +32,7 @@ import { SessionQueries } from './session.queries';
         }),
     },
     Clock,
+    { provide: ARGON2_PARAMS, useValue: DEFAULT_ARGON2_PARAMS },
     PasswordHasher,
     AccessTokens,
     SessionQueries,

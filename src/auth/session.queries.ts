@@ -17,7 +17,11 @@ export class SessionQueries extends ReadQueries {
    * revoked or expired): one primary-key lookup joined to the user, so that signing out or
    * changing a password ends the session's access tokens at once, not when they expire.
    */
-  async findPrincipal(userId: number, sessionId: number, now: Date): Promise<Principal | undefined> {
+  async findPrincipal(
+    userId: number,
+    sessionId: number,
+    now: Date,
+  ): Promise<Principal | undefined> {
     const row = await this.db
       .selectFrom('auth_session as s')
       .innerJoin('user as u', 'u.id', 's.user_id')

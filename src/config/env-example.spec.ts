@@ -11,7 +11,11 @@ describe('.env.example', () => {
   }));
 
   it('documents every variable the app reads', () => {
-    const names = Object.keys(validateEnvironment({})).concat('DATABASE_URL', 'TRUST_PROXY');
+    const names = Object.keys(validateEnvironment({})).concat(
+      'DATABASE_URL',
+      'TRUST_PROXY',
+      'JWT_SECRET',
+    );
     expect([...new Set(documented.map((d) => d.name))].sort()).toEqual([...new Set(names)].sort());
     expect(Object.keys(new Environment()).every((name) => names.includes(name))).toBe(true);
   });

@@ -5,7 +5,8 @@ import { loadEnvironment } from '../config/environment';
 async function main(): Promise<void> {
   loadEnvironment();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { AccountsModule } = require('./accounts/accounts.module') as typeof import('./accounts/accounts.module');
+  const { AccountsModule } =
+    require('./accounts/accounts.module') as typeof import('./accounts/accounts.module');
   await CommandFactory.run(AccountsModule, {
     logger: ['error', 'warn'],
     serviceErrorHandler: (err) => {

@@ -1,5 +1,6 @@
 import { EntityManager } from '@mikro-orm/sql';
-import { NotFoundException, UnprocessableEntityException } from '@nestjs/common';
+import { ForbiddenException, NotFoundException } from '@nestjs/common';
+import type { Principal } from '../auth/session.queries';
 import { Test } from '@nestjs/testing';
 import { CursorCodec } from '../common/pagination/cursor-codec';
 import { UserQueries } from '../users/user.queries';
@@ -12,6 +13,7 @@ describe('PostsService', () => {
   const users = { findView: jest.fn() };
   const em = { insert: jest.fn(), findOne: jest.fn(), remove: jest.fn(), flush: jest.fn() };
   let service: PostsService;
+  const john: Principal = { id: 3, username: 'john', sessionId: 1 };
 
   beforeEach(async () => {
     jest.clearAllMocks();
@@ -27,11 +29,10 @@ describe('PostsService', () => {
     service = moduleRef.get(PostsService);
   });
 
-  it('creates a post for an existing author with one insert, timestamped now', async () => {
-    users.findView.mockResolvedValue({ id: 3, username: 'john', email: 'john@example.com' });
+  it('creates a post by the signed-in user with one insert, timestamped now', async () => {
     em.insert.mockResolvedValue(7);
     const before = Date.now();
-    const post = await service.create({ body: 'hi', authorId: 3 });
+    const post = await service.create({ body: 'hi' }, john);
     expect(post).toEqual({
       id: 7,
       body: 'hi',
@@ -45,14 +46,6 @@ describe('PostsService', () => {
       author: 3,
     });
     expect(em.flush).not.toHaveBeenCalled();
-  });
-
-  it('refuses a post for an author that does not exist with 422, writing nothing', async () => {
-    users.findView.mockResolvedValue(undefined);
-    await expect(service.create({ body: 'hi', authorId: 9 })).rejects.toThrow(
-      new UnprocessableEntityException('authorId 9 does not refer to an existing user'),
-    );
-    expect(em.insert).not.toHaveBeenCalled();
   });
 
   it('lists a user’s posts in one query, looking the user up only when the page is empty', async () => {
@@ -79,27 +72,35 @@ describe('PostsService', () => {
     await expect(service.listByAuthor(5, { limit: 20 })).rejects.toThrow('user 5 not found');
   });
 
-  it('edits a loaded post and flushes; 404s an unknown one, writing nothing', async () => {
-    const post = { id: 1, body: 'old' };
-    em.findOne.mockResolvedValueOnce(post).mockResolvedValueOnce(null);
-    await expect(service.update(1, { body: 'new' })).resolves.toEqual({ id: 1, body: 'new' });
+  it('edits your post and flushes; 404s an unknown one and 403s someone else’s, writing nothing', async () => {
+    const post = { id: 1, body: 'old', author: { id: 3 } };
+    em.findOne
+      .mockResolvedValueOnce(post)
+      .mockResolvedValueOnce(null)
+      .mockResolvedValueOnce({ id: 5, body: 'theirs', author: { id: 4 } });
+    await expect(service.update(1, { body: 'new' }, john)).resolves.toMatchObject({ body: 'new' });
     expect(em.findOne).toHaveBeenCalledWith(Post, 1, { populate: ['author'] });
     expect(em.flush).toHaveBeenCalledTimes(1);
-    await expect(service.update(2, { body: 'new' })).rejects.toThrow(
+    await expect(service.update(2, { body: 'new' }, john)).rejects.toThrow(
       new NotFoundException('post 2 not found'),
     );
+    await expect(service.update(5, { body: 'new' }, john)).rejects.toThrow(ForbiddenException);
     expect(em.flush).toHaveBeenCalledTimes(1);
     posts.findView.mockResolvedValueOnce(undefined);
     await expect(service.view(3)).rejects.toThrow(new NotFoundException('post 3 not found'));
   });
 
-  it('deletes a loaded post through the unit of work, and 404s an unknown one', async () => {
-    const post = { id: 1 };
-    em.findOne.mockResolvedValueOnce(post).mockResolvedValueOnce(null);
-    await expect(service.delete(1)).resolves.toBeUndefined();
+  it('deletes your post through the unit of work; 404s an unknown one, 403s someone else’s', async () => {
+    const post = { id: 1, author: { id: 3 } };
+    em.findOne
+      .mockResolvedValueOnce(post)
+      .mockResolvedValueOnce(null)
+      .mockResolvedValueOnce({ id: 5, author: { id: 4 } });
+    await expect(service.delete(1, john)).resolves.toBeUndefined();
     expect(em.remove).toHaveBeenCalledWith(post);
     expect(em.flush).toHaveBeenCalledTimes(1);
-    await expect(service.delete(1)).rejects.toThrow('post 1 not found');
+    await expect(service.delete(1, john)).rejects.toThrow('post 1 not found');
+    await expect(service.delete(5, john)).rejects.toThrow(ForbiddenException);
     expect(em.remove).toHaveBeenCalledTimes(1);
   });
 });

@@ -25,7 +25,9 @@ describe('PasswordHasher', () => {
 
   it('encodes argon2id and its parameters as a PHC string that fits the column', async () => {
     const encoded = await hasher.hash('x'.repeat(256));
-    expect(encoded).toMatch(/^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    expect(encoded).toMatch(
+      /^\$argon2id\$v=19\$m=1024,t=1,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/,
+    );
     expect(encoded.length).toBeLessThanOrEqual(PASSWORD_HASH_MAX_LENGTH);
   });
 

@@ -12,12 +12,17 @@ export function sqlOf(app: INestApplication): Kysely<Database> {
   return (app.get(MikroORM).em.fork() as SqlEntityManager).getKysely<Database>();
 }
 
-/** Every row of both tables, password hashes included: to prove a request changed nothing. */
+/**
+ * Every row of every table, password hashes and sessions included: to prove a request changed
+ * nothing.
+ */
 export async function snapshotDatabase(app: INestApplication): Promise<unknown> {
   const db = sqlOf(app);
   return {
     users: await db.selectFrom('user').selectAll().orderBy('id').execute(),
     posts: await db.selectFrom('post').selectAll().orderBy('id').execute(),
+    sessions: await db.selectFrom('auth_session').selectAll().orderBy('id').execute(),
+    refreshTokens: await db.selectFrom('refresh_token').selectAll().orderBy('id').execute(),
   };
 }
 
@@ -31,9 +36,11 @@ export async function passwordHashOf(app: INestApplication, id: number): Promise
   return row?.password_hash ?? null;
 }
 
-/** Empties both tables (posts first): a clean start for a test that must not depend on others. */
+/** Empties every table (children first): a clean start for a test that must not depend on others. */
 export async function emptyDatabase(app: INestApplication): Promise<void> {
   const db = sqlOf(app);
+  await db.deleteFrom('refresh_token').execute();
+  await db.deleteFrom('auth_session').execute();
   await db.deleteFrom('post').execute();
   await db.deleteFrom('user').execute();
 }

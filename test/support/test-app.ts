@@ -6,7 +6,9 @@ import { ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp } from '../../src/app.setup';
+import { Clock } from '../../src/auth/clock';
 import { validateEnvironment } from '../../src/config/environment';
+import { ARGON2_PARAMS, type Argon2Params } from '../../src/users/password-hasher';
 import {
   createTestDatabase,
   type DatabaseKind,
@@ -15,11 +17,27 @@ import {
 } from './test-database';
 
 /**
- * What tests change from the defaults: no logs, and no limit on sign-ups (tests create many
- * users from one address; the limit has its own test). These win over `process.env`, into
- * which ConfigModule has already copied the defaults when AppModule was loaded.
+ * What tests change from the defaults: no logs, and no limit on sign-ups or sign-ins (tests
+ * create and sign in many users from one address; the limits have their own tests). These win
+ * over `process.env`, into which ConfigModule has already copied the defaults when AppModule
+ * was loaded.
  */
-const TEST_DEFAULTS = { LOG_LEVEL: 'silent', SIGNUP_RATE_LIMIT: '0' };
+const TEST_DEFAULTS = { LOG_LEVEL: 'silent', SIGNUP_RATE_LIMIT: '0', LOGIN_RATE_LIMIT: '0' };
+
+/**
+ * argon2id at a small cost, so that the suites can sign up and sign in hundreds of users: the
+ * format and the logic are the production ones (the unit tests check the default cost, and the
+ * upgrade test runs with it).
+ */
+export const TEST_ARGON2_PARAMS: Argon2Params = { m: 1024, t: 1, p: 1 };
+
+/** How a test app may differ from production beyond the environment. */
+export interface TestAppOptions {
+  /** The time, for tokens and sessions (default: the real clock). */
+  clock?: Clock;
+  /** Hash passwords at the production cost instead of `TEST_ARGON2_PARAMS`. */
+  productionHashing?: boolean;
+}
 
 /**
  * The real app (same modules, same `configureApp()` as `main.ts`) on the database `url` names,
@@ -30,14 +48,21 @@ const TEST_DEFAULTS = { LOG_LEVEL: 'silent', SIGNUP_RATE_LIMIT: '0' };
 export async function createTestApp(
   url: string,
   env: Record<string, string> = {},
+  { clock, productionHashing = false }: TestAppOptions = {},
 ): Promise<INestApplication> {
   const config = new ConfigService(
     validateEnvironment({ ...process.env, ...TEST_DEFAULTS, ...env, DATABASE_URL: url }),
   );
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  let builder = Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(ConfigService)
-    .useValue(config)
-    .compile();
+    .useValue(config);
+  if (!productionHashing) {
+    builder = builder.overrideProvider(ARGON2_PARAMS).useValue(TEST_ARGON2_PARAMS);
+  }
+  if (clock) {
+    builder = builder.overrideProvider(Clock).useValue(clock);
+  }
+  const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication({ ...APP_OPTIONS, logger: false }));
   await app.listen(0, '127.0.0.1');
   return app;
@@ -59,13 +84,14 @@ export interface MigratedApp {
 export function useMigratedApp(
   kind: DatabaseKind = 'sqlite',
   env: Record<string, string> = {},
+  options: TestAppOptions = {},
 ): MigratedApp {
   let db: TestDatabase | undefined;
   let app: INestApplication<App> | undefined;
   beforeAll(async () => {
     db = await createTestDatabase(kind);
     await migrateToLatest(db.url);
-    app = await createTestApp(db.url, env);
+    app = await createTestApp(db.url, env, options);
   });
   afterAll(async () => {
     await app?.close();

@@ -1,6 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
-import { Checks, IsStorableText, MaxChars, MinChars } from '../../common/validation/text.validators';
+import {
+  Checks,
+  IsStorableText,
+  MaxChars,
+  MinChars,
+} from '../../common/validation/text.validators';
 import { PASSWORD_MAX_LENGTH } from '../../users/dto/create-user.dto';
 import { EMAIL_MAX_LENGTH } from '../../users/entities/user.entity';
 

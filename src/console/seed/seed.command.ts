@@ -3,7 +3,13 @@ import { createInterface } from 'node:readline/promises';
 import { Command, CommandRunner, Option } from 'nest-commander';
 import { PasswordHasher } from '../../users/password-hasher';
 import { Progress } from './progress';
-import { DEFAULT_BATCH_SIZE, MAX_BATCH_SIZE, SeedService, type RowCounts } from './seed.service';
+import {
+  DEFAULT_BATCH_SIZE,
+  MAX_BATCH_SIZE,
+  SAMPLE_PASSWORD,
+  SeedService,
+  type RowCounts,
+} from './seed.service';
 
 export interface SeedOptions {
   users?: number;

@@ -133,7 +133,11 @@ export class SeedService {
     return this.orm.em.fork().transactional(async (em) => {
       const created = { users: 0, posts: 0, passwordsSet: 0 };
       for (const data of SAMPLE_USERS) {
-        const user = await em.findOne(User, { username: data.username }, { populate: ['passwordHash'] });
+        const user = await em.findOne(
+          User,
+          { username: data.username },
+          { populate: ['passwordHash'] },
+        );
         if (!user) {
           em.create(User, { ...data, passwordHash });
           created.users++;

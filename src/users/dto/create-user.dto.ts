@@ -18,7 +18,12 @@ export const PASSWORD_MAX_LENGTH = 256;
 export function PasswordChecks(): PropertyDecorator {
   // An unpaired surrogate would be hashed as U+FFFD: two different passwords, one hash.
   return applyDecorators(
-    Checks(IsString(), MinChars(PASSWORD_MIN_LENGTH), MaxChars(PASSWORD_MAX_LENGTH), IsStorableText()),
+    Checks(
+      IsString(),
+      MinChars(PASSWORD_MIN_LENGTH),
+      MaxChars(PASSWORD_MAX_LENGTH),
+      IsStorableText(),
+    ),
   );
 }
 

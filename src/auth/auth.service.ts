@@ -1,4 +1,4 @@
-import { OptimisticLockError } from '@mikro-orm/core';
+import { LockMode, OptimisticLockError } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/sql';
 import { Inject, Injectable, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { User } from '../users/entities/user.entity';
@@ -74,31 +74,44 @@ export class AuthService implements OnModuleInit {
   /**
    * Exchanges a refresh token for a new pair, rotating it. A token already exchanged is a
    * reuse (RFC 9700 §4.14.2): its whole session is revoked, so neither the thief's copy nor the
-   * owner's newer token works any more. Of two concurrent uses of one token, exactly one wins:
-   * the other's flush fails on the token's version and counts as a reuse.
+   * owner's newer token works any more. Of concurrent uses of one token exactly one wins: the
+   * token's row is locked for the exchange (`select ... for update`; SQLite runs one
+   * transaction at a time), so the others find it used; and should two flushes still meet, the
+   * token's version refuses the second.
    */
   async refresh(refreshToken: string): Promise<TokenPair> {
+    if (!looksLikeRefreshToken(refreshToken)) {
+      throw new UnauthorizedException(BAD_REFRESH);
+    }
     const now = this.clock.now();
-    const token = await this.findToken(refreshToken);
-    if (!token || !token.session.isActive(now) || token.expiresAt <= now) {
+    const outcome = await this.em
+      .transactional(async (em) => {
+        const token = await em.findOne(
+          RefreshToken,
+          { tokenHash: hashRefreshToken(refreshToken) },
+          { populate: ['session'], lockMode: LockMode.PESSIMISTIC_WRITE },
+        );
+        if (!token || !token.session.isActive(now) || token.expiresAt <= now) {
+          return 'invalid';
+        }
+        if (token.usedAt) {
+          token.session.revokedAt = now; // committed: the reuse ends the session
+          return 'reused';
+        }
+        token.usedAt = now;
+        token.session.expiresAt = this.refreshExpiry(now);
+        return this.issue(token.session, now);
+      })
+      .catch((err: unknown) => {
+        if (err instanceof OptimisticLockError) {
+          return 'reused' as const;
+        }
+        throw err;
+      });
+    if (typeof outcome === 'string') {
       throw new UnauthorizedException(BAD_REFRESH);
     }
-    if (token.usedAt) {
-      await this.revokeAfterReuse(token.session.id, now);
-      throw new UnauthorizedException(BAD_REFRESH);
-    }
-    token.usedAt = now;
-    token.session.expiresAt = this.refreshExpiry(now);
-    try {
-      return await this.issue(token.session, now);
-    } catch (err) {
-      if (err instanceof OptimisticLockError) {
-        this.em.clear();
-        await this.revokeAfterReuse(token.session.id, now);
-        throw new UnauthorizedException(BAD_REFRESH);
-      }
-      throw err;
-    }
+    return outcome;
   }
 
   /** Ends the session `refreshToken` belongs to, which must be one of `principal`'s. */
@@ -160,14 +173,6 @@ export class AuthService implements OnModuleInit {
       { tokenHash: hashRefreshToken(refreshToken) },
       { populate: ['session'] },
     );
-  }
-
-  /** Revokes a session whose token was used twice, in a unit of work of its own. */
-  private async revokeAfterReuse(sessionId: number, now: Date): Promise<void> {
-    const em = this.em.fork();
-    const session = await em.findOneOrFail(AuthSession, sessionId);
-    session.revokedAt ??= now;
-    await em.flush();
   }
 
   private refreshExpiry(now: Date): Date {

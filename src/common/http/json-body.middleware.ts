@@ -8,6 +8,7 @@ import {
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import { json, type NextFunction, type Request, type Response } from 'express';
+import { BODY_REQUIRED } from '../validation/dto-validation.pipe';
 
 /** Request bodies are small JSON documents: a 140-character post is well under 1 KiB. */
 export const JSON_BODY_LIMIT_BYTES = 16 * 1024;
@@ -29,7 +30,7 @@ const parseJson = json({
   verify: (_req, _res, bytes: Buffer) => {
     if (bytes.length === 0) {
       // body-parser would read nothing as {}: an empty PATCH would then succeed.
-      throw unreadable('body.empty', 'request body must be a JSON object');
+      throw unreadable('body.empty', BODY_REQUIRED);
     }
     if (!isUtf8(bytes)) {
       // Decoding would turn the bad bytes into U+FFFD and store something nobody sent.
@@ -122,7 +123,12 @@ export class JsonBodyMiddleware implements NestMiddleware {
       return next();
     }
     if (!hasBody(req)) {
-      throw new BadRequestException('request body must be a JSON object');
+      // A POST without a body is for a handler that takes none; one that takes a body refuses
+      // it in DtoValidationPipe. A PATCH or PUT always needs one: an empty change is a mistake.
+      if (req.method === 'POST') {
+        return next();
+      }
+      throw new BadRequestException(BODY_REQUIRED);
     }
     const contentType = req.headers['content-type'] ?? '';
     if (!JSON_TYPE.test(contentType)) {
@@ -136,7 +142,7 @@ export class JsonBodyMiddleware implements NestMiddleware {
       parseJson(req, res, (err?: unknown) => (err ? reject(toHttpException(err)) : resolve())),
     );
     if (typeof req.body !== 'object' || req.body === null || Array.isArray(req.body)) {
-      throw new BadRequestException('request body must be a JSON object');
+      throw new BadRequestException(BODY_REQUIRED);
     }
     const problem = shapeProblem(req.body as object);
     if (problem) {

@@ -73,4 +73,33 @@ describe('validateEnvironment', () => {
       new RegExp(`^Invalid environment: ${name}=${value}: `),
     );
   });
+
+  it('requires a JWT_SECRET of 32+ characters in production, and never shows it', () => {
+    expect(() => validateEnvironment({ NODE_ENV: 'production' })).toThrow(
+      /^Invalid environment: JWT_SECRET is required when NODE_ENV=production/,
+    );
+    const short = 'too-short-secret-value';
+    expect(() => validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: short })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining(short) }),
+    );
+    expect(() => validateEnvironment({ JWT_SECRET: short })).toThrow(/JWT_SECRET=<hidden>/);
+    const secret = 'x'.repeat(32);
+    expect(validateEnvironment({ NODE_ENV: 'production', JWT_SECRET: secret }).JWT_SECRET).toBe(
+      secret,
+    );
+    expect(validateEnvironment({}).JWT_SECRET).toBeUndefined();
+  });
+
+  it('never shows a CURSOR_SECRET it refuses', () => {
+    expect(() => validateEnvironment({ CURSOR_SECRET: 'short-secret' })).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('short-secret') }),
+    );
+  });
+
+  it('keeps access tokens to an hour at most', () => {
+    expect(validateEnvironment({}).ACCESS_TOKEN_TTL).toBe(900);
+    expect(() => validateEnvironment({ ACCESS_TOKEN_TTL: '3601' })).toThrow(/ACCESS_TOKEN_TTL/);
+    expect(validateEnvironment({}).REFRESH_TOKEN_TTL).toBe(30 * 24 * 3600);
+    expect(validateEnvironment({})).toMatchObject({ LOGIN_RATE_LIMIT: 10, LOGIN_RATE_WINDOW: 900 });
+  });
 });

@@ -37,6 +37,8 @@ export const V6_CONTENT = {
   users: 6,
   posts: 44,
   john: { id: 1, username: 'john', email: 'john@example.com' },
+  /** The user 0.1.0 made without a password. */
+  susan: { id: 2, username: 'susan' },
   /** john's password when the fixtures were made (scrypt hash in the dump). */
   johnPassword: 'correct horse battery staple',
   firstPost: { id: 1, body: 'my first post!', author: { id: 1, username: 'john' } },

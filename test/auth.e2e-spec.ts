@@ -2,6 +2,7 @@ import { MikroORM } from '@mikro-orm/core';
 import { SignJWT } from 'jose';
 import request, { type Response } from 'supertest';
 import { AccessTokens } from '../src/auth/access-tokens';
+import { SessionCleanup } from '../src/auth/session-cleanup';
 import { User } from '../src/users/entities/user.entity';
 import { PasswordHasher } from '../src/users/password-hasher';
 import {
@@ -412,6 +413,27 @@ describeEachDatabase('accounts', (kind) => {
         expect(res.status).toBeLessThan(300);
       },
     );
+  });
+
+  describe('cleanup', () => {
+    it('deletes sessions once their last refresh token has expired, with their tokens', async () => {
+      const gone = await createUser(ctx.app, uniqueName('gone'));
+      clock.advance(THIRTY_DAYS - 60);
+      const kept = await createUser(ctx.app, uniqueName('kept'));
+      clock.advance(61); // past the first sign-in's 30 days, not the second's
+      await expect(ctx.app.get(SessionCleanup).run()).resolves.toBeGreaterThanOrEqual(1);
+      const after = (await snapshotDatabase(ctx.app)) as {
+        sessions: { id: number; user_id: number }[];
+        refreshTokens: { session_id: number }[];
+      };
+      const remaining = after.sessions.map((session) => session.user_id);
+      expect(remaining).not.toContain(gone.id);
+      expect(remaining).toContain(kept.id);
+      const sessionIds = new Set(after.sessions.map((session) => session.id));
+      expect(after.refreshTokens.every((token) => sessionIds.has(token.session_id))).toBe(true);
+      await ctx.http().post('/auth/refresh').send({ refreshToken: gone.refreshToken }).expect(401);
+      await ctx.http().post('/auth/refresh').send({ refreshToken: kept.refreshToken }).expect(200);
+    });
   });
 
   describe('privacy', () => {

@@ -91,9 +91,8 @@ describeEachDatabase('upgrade from release 0.1.0 (MikroORM 6)', (kind) => {
       await expect(cli('migration:pending')).resolves.toMatchObject({
         stdout: expect.stringContaining(SINCE_V6[0]),
       });
-      await expect(orm.migrator.getPending()).resolves.toEqual(
-        SINCE_V6.map((name) => expect.objectContaining({ name })),
-      );
+      const pending = (await orm.migrator.getPending()).map((migration) => migration.name);
+      expect(pending).toEqual(SINCE_V6);
       await expect(cli('migration:up')).resolves.toMatchObject({
         stdout: expect.stringContaining('Successfully migrated up to the latest version'),
       });

@@ -69,7 +69,7 @@ export class AccessTokens {
       if (typeof sub !== 'string' || !POSITIVE_INT.test(sub) || !isPositiveInt(sid)) {
         throw new InvalidAccessToken('malformed claims');
       }
-      return { userId: Number(sub), sessionId: sid as number };
+      return { userId: Number(sub), sessionId: sid };
     } catch (err) {
       throw err instanceof InvalidAccessToken
         ? err

@@ -47,7 +47,8 @@ export class SessionCleanup implements OnApplicationBootstrap, OnApplicationShut
       }
       return deleted;
     } catch (err) {
-      this.logger.warn(`expired sessions not deleted: ${err instanceof Error ? err.message : err}`);
+      const reason = err instanceof Error ? err.message : String(err);
+      this.logger.warn(`expired sessions not deleted: ${reason}`);
       return 0;
     }
   }

@@ -4,8 +4,8 @@ import { loadEnvironment } from '../config/environment';
 /** `npm run set-password -- <username or email> [--generate]`: see SetPasswordCommand. */
 async function main(): Promise<void> {
   loadEnvironment();
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { AccountsModule } =
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('./accounts/accounts.module') as typeof import('./accounts/accounts.module');
   await CommandFactory.run(AccountsModule, {
     logger: ['error', 'warn'],

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { createUser } from './support/api';
+import { createUser, signIn, TEST_PASSWORD } from './support/api';
 import { snapshotDatabase } from './support/db-snapshot';
 import { useMigratedApp } from './support/test-app';
 
@@ -52,7 +52,7 @@ describe('sign-up rate limit', () => {
     const res = await ctx
       .http()
       .post('/users')
-      .send({ username: 'limited4', email: 'limited4@example.com' })
+      .send({ username: 'limited4', email: 'limited4@example.com', password: TEST_PASSWORD })
       .expect(429);
     expect(res.body).toEqual({
       statusCode: 429,
@@ -65,10 +65,17 @@ describe('sign-up rate limit', () => {
     expect(Number(res.headers['retry-after'])).toBeLessThanOrEqual(60);
     await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
 
-    // Only account creation is limited: the same client can still read, write posts and edit.
+    // Only account creation is limited: the same client can still sign in, read, write posts
+    // and edit.
+    await signIn(ctx.app, 'limited2');
     await ctx.http().get('/users').expect(200);
-    await ctx.http().post('/posts').send({ body: 'still here', authorId: first.id }).expect(201);
-    await ctx.http().patch(`/users/${first.id}`).send({ email: 'new1@example.com' }).expect(200);
+    await ctx.http().post('/posts').set(first.auth).send({ body: 'still here' }).expect(201);
+    await ctx
+      .http()
+      .patch(`/users/${first.id}`)
+      .set(first.auth)
+      .send({ email: 'new1@example.com', currentPassword: first.password })
+      .expect(200);
   });
 });
 

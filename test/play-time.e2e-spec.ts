@@ -3,8 +3,9 @@ import { MikroORM, wrap } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/sql';
 import { Post } from '../src/posts/entities/post.entity';
 import { User } from '../src/users/entities/user.entity';
+import { PasswordHasher } from '../src/users/password-hasher';
 import { emptyDatabase } from './support/db-snapshot';
-import { useMigratedApp } from './support/test-app';
+import { TEST_ARGON2_PARAMS, useMigratedApp } from './support/test-app';
 import { describeEachDatabase } from './support/test-database';
 
 /**
@@ -42,15 +43,16 @@ describeEachDatabase('play time (the shell session)', (kind) => {
     const temp = em.create(User, {
       username: 'temp',
       email: 'temp@example.com',
-      passwordHash: 'scrypt$ln=15,r=8,p=1$c2FsdA$aGFzaA',
+      passwordHash: await new PasswordHasher(TEST_ARGON2_PARAMS).hash('correct horse'),
     });
     await em.flush();
     const fresh = orm.em.fork();
     const loaded = await fresh.findOneOrFail(User, temp.id);
     expect(loaded.passwordHash).toBeUndefined();
     const withHash = await fresh.findOneOrFail(User, temp.id, { populate: ['passwordHash'] });
-    expect(withHash.passwordHash).toMatch(/^scrypt\$/);
-    expect(JSON.stringify(withHash)).not.toMatch(/password|scrypt/);
+    expect(withHash.passwordHash).toMatch(/^\$argon2id\$v=19\$/);
+    expect(JSON.stringify(withHash)).not.toMatch(/password|argon2|scrypt/);
+    expect(inspect(withHash)).toBe('<User temp>');
     expect(wrap(withHash).toObject()).not.toHaveProperty('passwordHash');
     expect(wrap(withHash).toJSON()).not.toHaveProperty('passwordHash');
   });

@@ -71,11 +71,15 @@ describeEachDatabase('read queries', (kind) => {
         const user = em.create(User, { username: name, email: `${name}@example.com` });
         await em.flush();
         const inside = await users.findView(user.id);
-        throw Object.assign(new Error('roll back'), { inside, id: user.id });
+        const account = await users.findAccount(user.id);
+        throw Object.assign(new Error('roll back'), { inside, account, id: user.id });
       })
-      .catch((err: { inside: unknown; id: number }) => err);
-    expect(seen.inside).toEqual({ id: seen.id, username: name, email: `${name}@example.com` });
+      .catch((err: { inside: unknown; account: unknown; id: number }) => err);
+    // The public view has no email; the account (the owner's own view) has it.
+    expect(seen.inside).toEqual({ id: seen.id, username: name });
+    expect(seen.account).toEqual({ id: seen.id, username: name, email: `${name}@example.com` });
     await expect(users.findView(seen.id)).resolves.toBeUndefined();
+    await expect(users.findAccount(seen.id)).resolves.toBeUndefined();
   });
 
   it('refuses transactions of its own: writes go through the unit of work', async () => {
@@ -137,6 +141,10 @@ describeEachDatabase('read queries', (kind) => {
       db.selectFrom('post').select('author');
       // @ts-expect-error the hash column is `password_hash`.
       db.selectFrom('user').select('passwordHash');
+      // @ts-expect-error `tokenHash` is the property; its column is `token_hash`.
+      db.selectFrom('refresh_token').select('tokenHash');
+      // @ts-expect-error `user` is the property; its column is `user_id`.
+      db.selectFrom('auth_session').select('user');
     };
     expect(compileOnly).toBeInstanceOf(Function);
   });

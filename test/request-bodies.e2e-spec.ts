@@ -1,13 +1,15 @@
 import { gzipSync } from 'node:zlib';
 import request from 'supertest';
-import { createPost, createUser } from './support/api';
+import { type Account, createPost, createUser, TEST_PASSWORD } from './support/api';
 import { snapshotDatabase } from './support/db-snapshot';
 import { useMigratedApp } from './support/test-app';
 import { describeEachDatabase } from './support/test-database';
 
 /** What every write endpoint does with a body it cannot accept: a JSON 4xx, nothing written. */
 describeEachDatabase('request bodies', (kind) => {
-  // A user and a post that every test may try to change (and must leave as they are).
+  // A user (signed in) and a post that every test may try to change (and must leave as they
+  // are): the writes that need a token get the owner's, so that only the body can be at fault.
+  let owner: Account;
   let userId: number;
   let postId: number;
 
@@ -15,20 +17,30 @@ describeEachDatabase('request bodies', (kind) => {
   const http = () => ctx.http();
 
   beforeAll(async () => {
-    userId = (await createUser(ctx.app, 'owner')).id;
-    postId = (await createPost(ctx.app, userId, 'the post to edit')).id;
+    owner = await createUser(ctx.app, 'owner');
+    userId = owner.id;
+    postId = (await createPost(ctx.app, owner, 'the post to edit')).id;
   });
 
+  /** Every endpoint that reads a JSON body. */
   const writes = () =>
     [
       ['POST', '/users'],
       ['POST', '/posts'],
       ['PATCH', `/users/${userId}`],
       ['PATCH', `/posts/${postId}`],
+      ['POST', '/auth/login'],
+      ['POST', '/auth/refresh'],
+      ['POST', '/auth/logout'],
     ] as const;
 
-  const send = (method: 'POST' | 'PATCH', path: string) =>
-    method === 'POST' ? http().post(path) : http().patch(path);
+  /** The public ones: sign-up, sign-in and refresh. The others get the owner's token. */
+  const PUBLIC = new Set(['/users', '/auth/login', '/auth/refresh']);
+
+  const send = (method: 'POST' | 'PATCH', path: string) => {
+    const test = method === 'POST' ? http().post(path) : http().patch(path);
+    return PUBLIC.has(path) ? test : test.set(owner.auth);
+  };
 
   async function expectRejected(
     make: () => request.Test,
@@ -72,7 +84,7 @@ describeEachDatabase('request bodies', (kind) => {
       () =>
         http()
           .post('/users')
-          .send([{ username: 'a', email: 'a@example.com' }]),
+          .send([{ username: 'a', email: 'a@example.com', password: TEST_PASSWORD }]),
       400,
       'request body must be a JSON object',
     );
@@ -97,12 +109,24 @@ describeEachDatabase('request bodies', (kind) => {
     await http()
       .post('/users')
       .set('Content-Type', 'application/json; charset=utf-8')
-      .send(JSON.stringify({ username: 'charset', email: 'charset@example.com' }))
+      .send(
+        JSON.stringify({
+          username: 'charset',
+          email: 'charset@example.com',
+          password: TEST_PASSWORD,
+        }),
+      )
       .expect(201);
     await http()
       .post('/users')
       .set('Content-Type', 'application/merge-patch+json')
-      .send(JSON.stringify({ username: 'plusjson', email: 'plusjson@example.com' }))
+      .send(
+        JSON.stringify({
+          username: 'plusjson',
+          email: 'plusjson@example.com',
+          password: TEST_PASSWORD,
+        }),
+      )
       .expect(201);
   });
 
@@ -110,6 +134,7 @@ describeEachDatabase('request bodies', (kind) => {
     const big = JSON.stringify({
       username: 'big',
       email: 'big@example.com',
+      password: TEST_PASSWORD,
       pad: 'x'.repeat(17_000),
     });
     await expectRejected(
@@ -127,7 +152,10 @@ describeEachDatabase('request bodies', (kind) => {
           http()
             .post('/users')
             .set('Content-Type', 'application/json')
-            .send(`{"username":"p","email":"p@example.com","${key}":{"isAdmin":true}}`),
+            .send(
+              `{"username":"p","email":"p@example.com","password":"${TEST_PASSWORD}",` +
+                `"${key}":{"isAdmin":true}}`,
+            ),
         400,
         `property ${key} is not allowed`,
       );
@@ -135,8 +163,9 @@ describeEachDatabase('request bodies', (kind) => {
         () =>
           http()
             .post('/posts')
+            .set(owner.auth)
             .set('Content-Type', 'application/json')
-            .send(`{"body":"x","authorId":${userId},"nested":{"${key}":{}}}`),
+            .send(`{"body":"x","nested":{"${key}":{}}}`),
         400,
         `property ${key} is not allowed`,
       );
@@ -151,7 +180,10 @@ describeEachDatabase('request bodies', (kind) => {
           http()
             .post('/users')
             .set('Content-Type', 'application/json')
-            .send(`{"username":"deep","email":"deep@example.com","x":${nested}}`),
+            .send(
+              `{"username":"deep","email":"deep@example.com","password":"${TEST_PASSWORD}",` +
+                `"x":${nested}}`,
+            ),
         400,
         'request body is nested more than 16 levels deep',
       );
@@ -164,7 +196,7 @@ describeEachDatabase('request bodies', (kind) => {
         http()
           .post('/users')
           .set('Content-Type', 'application/json; charset=koi8-r')
-          .send('{"username":"k","email":"k@example.com"}'),
+          .send(`{"username":"k","email":"k@example.com","password":"${TEST_PASSWORD}"}`),
       415,
       /charset/,
     );
@@ -178,7 +210,7 @@ describeEachDatabase('request bodies', (kind) => {
           http()
             .post('/users')
             .set('Content-Type', `application/json; charset=${charset}`)
-            .send('{"username":"k","email":"k@example.com"}'),
+            .send(`{"username":"k","email":"k@example.com","password":"${TEST_PASSWORD}"}`),
         415,
         'Content-Type charset must be utf-8',
       );
@@ -186,7 +218,7 @@ describeEachDatabase('request bodies', (kind) => {
   );
 
   it.each([
-    ['a byte that is never UTF-8', Buffer.from('{"body":"!\xff","authorId":1}', 'latin1')],
+    ['a byte that is never UTF-8', Buffer.from('{"body":"!\xff"}', 'latin1')],
     [
       'an encoded surrogate',
       Buffer.from([...Buffer.from('{"body":"'), 0xed, 0xa0, 0x80, 0x22, 0x7d]),
@@ -227,7 +259,15 @@ describeEachDatabase('request bodies', (kind) => {
       .set('Content-Type', 'application/json')
       .set('Content-Encoding', 'gzip')
       .serialize((raw: Buffer) => raw as unknown as string)
-      .send(gzipSync(JSON.stringify({ username: 'zipped', email: 'zipped@example.com' })))
+      .send(
+        gzipSync(
+          JSON.stringify({
+            username: 'zipped',
+            email: 'zipped@example.com',
+            password: TEST_PASSWORD,
+          }),
+        ),
+      )
       .expect(201);
   });
 
@@ -242,7 +282,7 @@ describeEachDatabase('request bodies', (kind) => {
         );
       }
       await expectRejected(
-        () => http().post(`/posts?${key}=1`).send({ body: 'x', authorId: userId }),
+        () => http().post(`/posts?${key}=1`).set(owner.auth).send({ body: 'x' }),
         400,
         `query parameter ${key} is not allowed`,
       );

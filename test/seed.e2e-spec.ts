@@ -3,7 +3,12 @@ import type { SqlEntityManager } from '@mikro-orm/sql';
 import { Test } from '@nestjs/testing';
 import { BulkInsert } from '../src/console/seed/bulk-insert';
 import { FakeData } from '../src/console/seed/fake-data';
-import { SeedService, PendingMigrationsError } from '../src/console/seed/seed.service';
+import {
+  PendingMigrationsError,
+  SAMPLE_PASSWORD,
+  SeedService,
+} from '../src/console/seed/seed.service';
+import { AuthSession } from '../src/auth/entities/auth-session.entity';
 import { charCount } from '../src/common/validation/text.validators';
 import { Post } from '../src/posts/entities/post.entity';
 import { createQueryDatabase } from '../src/database/query-database';
@@ -11,7 +16,9 @@ import { QUERY_DATABASE } from '../src/database/read-queries';
 import type { Database } from '../src/database/schema';
 import { PostQueries, type PostView } from '../src/posts/post.queries';
 import { User } from '../src/users/entities/user.entity';
+import { DEFAULT_ARGON2_PARAMS, PasswordHasher } from '../src/users/password-hasher';
 import { finished, spawnTs, waitForOutput } from './support/processes';
+import { TEST_ARGON2_PARAMS } from './support/test-app';
 import {
   createTestDatabase,
   describeEachDatabase,
@@ -22,6 +29,9 @@ import {
 
 const REFERENCE = new Date('2026-06-01T00:00:00Z');
 const YEAR_MS = 365 * 24 * 3600 * 1000;
+
+/** Hashes as the tests do (cheaply); verifies any hash, whatever its cost. */
+const hasher = new PasswordHasher(TEST_ARGON2_PARAMS);
 
 /** A SeedService on its own ORM for `url`, as the seed command builds it. */
 async function seederFor(
@@ -47,11 +57,23 @@ function sqlOf(orm: MikroORM) {
 type UserRow = { id: number; username: string; email: string };
 type PostRow = { id: number; body: string; timestamp: string; user_id: number };
 
-/** Empties both tables (posts first) behind the seeder's back: a known start for each test. */
+/** Empties every table (children first) behind the seeder's back: a known start for each test. */
 async function emptyTables(orm: MikroORM): Promise<void> {
   const db = sqlOf(orm);
+  await db.deleteFrom('refresh_token').execute();
+  await db.deleteFrom('auth_session').execute();
   await db.deleteFrom('post').execute();
   await db.deleteFrom('user').execute();
+}
+
+/** The stored password hash of each user, by username. */
+async function passwordHashes(orm: MikroORM): Promise<Record<string, string | null>> {
+  const rows = await sqlOf(orm)
+    .selectFrom('user')
+    .select(['username', 'password_hash'])
+    .orderBy('id')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.username, r.password_hash]));
 }
 
 /** Every row, timestamps as ISO strings whatever the database returns them as. */
@@ -93,22 +115,52 @@ describeEachDatabase('SeedService', (kind) => {
   // Every test starts from empty tables and writes what it needs.
   beforeEach(() => emptyTables(orm));
 
-  it('loads the sample data once: john, susan and "my first post!"', async () => {
-    await expect(seeder.loadSample()).resolves.toEqual({ users: 2, posts: 1 });
-    await expect(seeder.loadSample()).resolves.toEqual({ users: 0, posts: 0 });
+  it('loads the sample data once: john, susan (with the password) and "my first post!"', async () => {
+    const hash = await hasher.hash(SAMPLE_PASSWORD);
+    const other = await hasher.hash('some other password');
+    await expect(seeder.loadSample(hash)).resolves.toEqual({ users: 2, posts: 1, passwordsSet: 2 });
+    await expect(seeder.loadSample(other)).resolves.toEqual({
+      users: 0,
+      posts: 0,
+      passwordsSet: 0,
+    });
     const { users, posts } = await rowsOf(orm);
     expect(users.map((u) => [u.username, u.email])).toEqual([
       ['john', 'john@example.com'],
       ['susan', 'susan@example.com'],
     ]);
     expect(posts.map((p) => [p.body, p.user_id])).toEqual([['my first post!', users[0].id]]);
+    await expect(passwordHashes(orm)).resolves.toEqual({ john: hash, susan: hash });
+    await expect(hasher.verify(SAMPLE_PASSWORD, hash)).resolves.toBe(true);
   });
 
-  it('resets both tables', async () => {
-    await seeder.loadSample();
+  it('gives a sample user without a password the given one, and keeps one already set', async () => {
+    const hash = await hasher.hash(SAMPLE_PASSWORD);
+    const susans = await hasher.hash('susan has her own');
+    const em = orm.em.fork();
+    const john = em.create(User, { username: 'john', email: 'john@example.com' });
+    const susan = em.create(User, {
+      username: 'susan',
+      email: 'susan@example.com',
+      passwordHash: susans,
+    });
+    await em.flush();
+    await expect(seeder.loadSample(hash)).resolves.toEqual({ users: 0, posts: 1, passwordsSet: 1 });
+    await expect(passwordHashes(orm)).resolves.toEqual({ john: hash, susan: susans });
+    const { users } = await rowsOf(orm);
+    expect(users.map((u) => u.id)).toEqual([john.id, susan.id]);
+  });
+
+  it('resets both tables, the sessions of the users going with them', async () => {
+    await seeder.loadSample(await hasher.hash(SAMPLE_PASSWORD));
+    const em = orm.em.fork();
+    const john = await em.findOneOrFail(User, { username: 'john' });
+    em.create(AuthSession, { user: john, expiresAt: new Date(Date.now() + 3_600_000) });
+    await em.flush();
     await expect(seeder.counts()).resolves.toEqual({ users: 2, posts: 1 });
     await expect(seeder.reset()).resolves.toEqual({ users: 2, posts: 1 });
     await expect(seeder.counts()).resolves.toEqual({ users: 0, posts: 0 });
+    await expect(orm.em.fork().count(AuthSession)).resolves.toBe(0);
   });
 
   it('generates N users and M posts within the limits, spread over the past year', async () => {
@@ -299,19 +351,60 @@ describe('npm run seed (the command)', () => {
     }
   }, 30_000);
 
-  it('loads the sample data, then finds nothing to add', async () => {
-    await expect(seed()).resolves.toMatchObject({
-      code: 0,
-      stdout: expect.stringContaining('Sample data: added 2 users and 1 post.'),
-    });
-    await expect(seed()).resolves.toMatchObject({
-      code: 0,
-      stdout: expect.stringContaining('Sample data already present: nothing to add.'),
-    });
+  it('loads the sample data with the documented password, then finds nothing to add', async () => {
+    const first = await seed();
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('Sample data: added 2 users and 1 post.');
+    expect(first.stdout).toContain(
+      `Sign in as john or susan with the password "${SAMPLE_PASSWORD}".`,
+    );
+    // Hashed at the production cost, and the documented password verifies.
+    const { m, t, p } = DEFAULT_ARGON2_PARAMS;
+    const hashes = await passwordHashes(orm);
+    expect(Object.keys(hashes)).toEqual(['john', 'susan']);
+    for (const hash of Object.values(hashes)) {
+      expect(hash).toMatch(new RegExp(`^\\$argon2id\\$v=19\\$m=${m},t=${t},p=${p}\\$`));
+      await expect(hasher.verify(SAMPLE_PASSWORD, hash!)).resolves.toBe(true);
+    }
+
+    const second = await seed();
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('Sample data already present: nothing to add.');
+    expect(second.stdout).not.toMatch(/password/i);
+    await expect(passwordHashes(orm)).resolves.toEqual(hashes);
+  }, 30_000);
+
+  it('gives the sample users a random password in production, printed once', async () => {
+    const production = () =>
+      finished(
+        spawnTs('src/console/seed.ts', [], {
+          DATABASE_URL: db.url,
+          NODE_ENV: 'production',
+          JWT_SECRET: 'a production secret of at least 32 characters',
+        }),
+      );
+    const run = await production();
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Sample data: added 2 users and 1 post.');
+    expect(run.stdout).not.toContain(SAMPLE_PASSWORD);
+    const password = /^Sample users' password \(shown once\): (\S+)$/m.exec(run.stdout)?.[1];
+    expect(password).toMatch(/^[A-Za-z0-9_-]{24}$/);
+    const { john } = await passwordHashes(orm);
+    await expect(hasher.verify(password!, john!)).resolves.toBe(true);
+    await expect(hasher.verify(SAMPLE_PASSWORD, john!)).resolves.toBe(false);
+
+    const again = await production();
+    expect(again.code).toBe(0);
+    expect(again.stdout).toContain('Sample data already present: nothing to add.');
+    expect(again.stdout).not.toContain(password);
   }, 30_000);
 
   it('resets and generates, with progress lines and a summary', async () => {
-    await expect(seeder.loadSample()).resolves.toEqual({ users: 2, posts: 1 });
+    await expect(seeder.loadSample(await hasher.hash(SAMPLE_PASSWORD))).resolves.toEqual({
+      users: 2,
+      posts: 1,
+      passwordsSet: 2,
+    });
     const run = await seed('--reset', '--yes', '--users', '20', '--posts', '300', '--seed', '5');
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('Reset: deleted 2 users and 1 post.');

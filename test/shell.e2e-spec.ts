@@ -75,20 +75,34 @@ describe('shell', () => {
         type("u = em.create(User, { username: 'john', email: 'john@example.com' })"),
       ).resolves.toBe('<User john>');
       await type('await em.flush()');
+      // Sign-up through the service: with a password, stored only as its argon2id hash.
       await expect(
-        type("await usersService.create({ username: 'susan', email: 'susan@example.com' })"),
+        type(
+          "s = await usersService.create({ username: 'susan', email: 'susan@example.com', password: 'correct horse battery staple' })",
+        ),
       ).resolves.toBe('<User susan>');
+      await expect(type("s.passwordHash.startsWith('$argon2id$')")).resolves.toBe('true');
       await expect(type('await em.find(User, {})')).resolves.toBe('[ <User john>, <User susan> ]');
       await expect(
         type("p = em.create(Post, { body: 'my first post!', author: u })"),
       ).resolves.toBe('<Post my first post!>');
       await type('await em.flush()');
       await expect(type('p.author')).resolves.toBe('<User john>');
-      // One unit of work: the service changes the very entity `em` holds.
+      // Changes are made as someone: susan may not change john's account (403)...
       await expect(
-        type("(await usersService.update(u.id, { email: 'johnny@example.com' })) === u"),
+        type(
+          "await usersService.update(u.id, { username: 'johnny' }, { id: s.id, username: 'susan', sessionId: 0 }).catch((e) => e.status)",
+        ),
+      ).resolves.toBe('403');
+      await expect(type('u.username')).resolves.toBe("'john'");
+      // ...john may, and in one unit of work the service changes the very entity `em` holds.
+      await expect(
+        type(
+          "(await usersService.update(u.id, { username: 'johnny' }, { id: u.id, username: 'john', sessionId: 0 })) === u",
+        ),
       ).resolves.toBe('true');
-      await expect(type('u.email')).resolves.toBe("'johnny@example.com'");
+      await expect(type('u.username')).resolves.toBe("'johnny'");
+      await expect(type('u.email')).resolves.toBe("'john@example.com'");
       await expect(type('await u.posts.loadItems()')).resolves.toBe('[ <Post my first post!> ]');
       await expect(
         type('(await postsService.listByAuthor(u.id, { limit: 5 })).items.map((p) => p.body)'),

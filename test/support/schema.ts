@@ -46,3 +46,23 @@ export async function readSchema(orm: MikroORM): Promise<Record<string, TableSha
   }
   return tables;
 }
+
+/**
+ * What deleting a referenced row does to the rows that refer to it, by foreign key constraint
+ * name, as MikroORM introspects it (`cascade`, `no action`; MariaDB reports its `no action`
+ * as `restrict`).
+ */
+export async function readDeleteRules(orm: MikroORM): Promise<Record<string, string>> {
+  const schema = await DatabaseSchema.create(
+    orm.em.getConnection() as AbstractSqlConnection,
+    orm.em.getPlatform() as AbstractSqlPlatform,
+    orm.config,
+  );
+  const rules: Record<string, string> = {};
+  for (const table of schema.getTables()) {
+    for (const fk of Object.values(table.getForeignKeys())) {
+      rules[fk.constraintName] = (fk.deleteRule ?? 'no action').toLowerCase();
+    }
+  }
+  return rules;
+}

@@ -221,7 +221,19 @@ describeEachDatabase('accounts', (kind) => {
         .post('/auth/logout')
         .set(intruder.auth)
         .send({ refreshToken: user.refreshToken })
-        .expect(401);
+        .expect(403);
+      await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
+      await http().get('/users/me').set(user.auth).expect(200);
+    });
+
+    it('with a token that names no live session ends nothing, and says so with a 204', async () => {
+      const user = await createUser(ctx.app, uniqueName('noop'));
+      const before = await snapshotDatabase(ctx.app);
+      await http()
+        .post('/auth/logout')
+        .set(user.auth)
+        .send({ refreshToken: 'B'.repeat(43) })
+        .expect(204);
       await expect(snapshotDatabase(ctx.app)).resolves.toEqual(before);
       await http().get('/users/me').set(user.auth).expect(200);
     });

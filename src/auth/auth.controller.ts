@@ -31,8 +31,8 @@ export class AuthController {
       'With a username or an email and the password. Rate-limited per client address and per ' +
       'account: `LOGIN_RATE_LIMIT` attempts per `LOGIN_RATE_WINDOW` seconds.',
   })
-  @ApiOkResponse({ type: TokenResponse })
-  @ApiErrors(400, 401, 413, 415, 429)
+  @ApiOkResponse({ type: TokenResponse, description: 'Signed in: a new session and its tokens' })
+  @ApiErrors(400, [401, 'login or password is incorrect'], 413, 415, 429)
   login(@Body() { login, password }: LoginDto): Promise<TokenResponse> {
     return this.auth.login(login, password);
   }
@@ -46,8 +46,11 @@ export class AuthController {
       'Every use rotates the refresh token. Presenting one that was already used ends its ' +
       'whole session.',
   })
-  @ApiOkResponse({ type: TokenResponse })
-  @ApiErrors(400, 401, 413, 415)
+  @ApiOkResponse({
+    type: TokenResponse,
+    description: 'New tokens; the refresh token presented is used up',
+  })
+  @ApiErrors(400, [401, 'refreshToken is invalid, expired or already used'], 413, 415)
   refresh(@Body() { refreshToken }: RefreshTokenDto): Promise<TokenResponse> {
     return this.auth.refresh(refreshToken);
   }
@@ -55,7 +58,12 @@ export class AuthController {
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Sign out: end the session of this refresh token' })
+  @ApiOperation({
+    summary: 'Sign out: end the session of this refresh token',
+    description:
+      'The refresh token must belong to a session of the signed-in user; its access tokens ' +
+      'stop working at once.',
+  })
   @ApiNoContentResponse({ description: 'The session has ended' })
   @ApiErrors(400, 401, 413, 415)
   async logout(
@@ -68,9 +76,12 @@ export class AuthController {
   @Post('logout-all')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth()
-  @ApiOperation({ summary: 'Sign out everywhere: end every session of the signed-in user' })
+  @ApiOperation({
+    summary: 'Sign out everywhere: end every session of the signed-in user',
+    description: 'Takes no body (a body sent anyway must be a JSON object).',
+  })
   @ApiNoContentResponse({ description: 'Every session has ended, this one included' })
-  @ApiErrors(401)
+  @ApiErrors(400, 401, 413, 415)
   async logoutEverywhere(@CurrentUser() principal: Principal): Promise<void> {
     await this.auth.logoutEverywhere(principal.id);
   }

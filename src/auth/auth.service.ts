@@ -1,6 +1,12 @@
 import { LockMode, OptimisticLockError } from '@mikro-orm/core';
 import { EntityManager } from '@mikro-orm/sql';
-import { Inject, Injectable, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import {
+  ForbiddenException,
+  Inject,
+  Injectable,
+  OnModuleInit,
+  UnauthorizedException,
+} from '@nestjs/common';
 import { User } from '../users/entities/user.entity';
 import { PasswordHasher } from '../users/password-hasher';
 import { AccessTokens } from './access-tokens';
@@ -114,11 +120,17 @@ export class AuthService implements OnModuleInit {
     return outcome;
   }
 
-  /** Ends the session `refreshToken` belongs to, which must be one of `principal`'s. */
+  /**
+   * Ends the session `refreshToken` belongs to, which must be one of `principal`'s (403
+   * otherwise). A token that names no session, or one already over, leaves nothing to end.
+   */
   async logout(principal: Principal, refreshToken: string): Promise<void> {
     const token = await this.findToken(refreshToken);
-    if (!token || token.session.user.id !== principal.id) {
-      throw new UnauthorizedException('refreshToken is not a session of the signed-in user');
+    if (!token) {
+      return;
+    }
+    if (token.session.user.id !== principal.id) {
+      throw new ForbiddenException('refreshToken belongs to a session of another user');
     }
     token.session.revokedAt ??= this.clock.now();
     await this.em.flush();

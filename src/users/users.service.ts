@@ -74,8 +74,8 @@ export class UsersService {
 
   /**
    * Changes the signed-in user's own account. A new password or email needs the current
-   * password; a new password also ends every other session of the user, in the same
-   * transaction.
+   * password (and a current password that is given must be right); a new password also ends
+   * every other session of the user, in the same transaction.
    */
   async update(
     id: number,
@@ -83,7 +83,8 @@ export class UsersService {
     principal: Principal,
   ): Promise<User> {
     const user = await this.loadOwn(id, principal);
-    if (password !== undefined || email !== undefined) {
+    // Needed for a new password or email; checked whenever it is given.
+    if (password !== undefined || email !== undefined || currentPassword !== undefined) {
       if (currentPassword === undefined) {
         throw new BadRequestException(
           'currentPassword is required to change the password or the email',

@@ -10,8 +10,12 @@ export class Migration20261202100000_auth_sessions extends SchemaMigration {
         .addColumn('created_at', timestamp, (col) => col.notNull())
         .addColumn('expires_at', timestamp, (col) => col.notNull())
         .addColumn('revoked_at', timestamp)
-        .addForeignKeyConstraint('auth_session_user_id_foreign', ['user_id'], 'user', ['id'], (fk) =>
-          fk.onDelete('cascade'),
+        .addForeignKeyConstraint(
+          'auth_session_user_id_foreign',
+          ['user_id'],
+          'user',
+          ['id'],
+          (fk) => fk.onDelete('cascade'),
         ),
       this.schema.createIndex('ix_auth_session_user_id').on('auth_session').column('user_id'),
       this.schema.createIndex('ix_auth_session_expires_at').on('auth_session').column('expires_at'),
@@ -30,7 +34,10 @@ export class Migration20261202100000_auth_sessions extends SchemaMigration {
           (fk) => fk.onDelete('cascade'),
         ),
       this.uniqueIndex('ix_refresh_token_token_hash', 'refresh_token', ['token_hash']),
-      this.schema.createIndex('ix_refresh_token_session_id').on('refresh_token').column('session_id'),
+      this.schema
+        .createIndex('ix_refresh_token_session_id')
+        .on('refresh_token')
+        .column('session_id'),
     );
   }
 

@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Express } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { errorResponse } from './common/errors/api-errors.decorator';
 import { DtoValidationPipe } from './common/validation/dto-validation.pipe';
 import type { Environment } from './config/environment';
 
@@ -64,8 +65,18 @@ function limitRequestTime(server: Server, ms: number): void {
   server.setTimeout(ms);
 }
 
-/** OpenAPI document from the controllers and DTOs: UI at /docs, JSON at /docs-json. */
+/** The OpenAPI document, served at /docs (UI) and /docs-json. */
 function setUpOpenApi(app: INestApplication): void {
+  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), {
+    jsonDocumentUrl: 'docs-json',
+  });
+}
+
+/**
+ * The OpenAPI document of the app's controllers and DTOs: what `/docs-json` serves, and what
+ * `npm run openapi` writes (`src/console/openapi.ts`) for Spectral to lint.
+ */
+export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('microblog-nest')
     .setDescription(
@@ -73,9 +84,22 @@ function setUpOpenApi(app: INestApplication): void {
         '`Authorization: Bearer <token>`. Errors are `{ statusCode, error, message }`.',
     )
     .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    .addTag('auth', 'Sign in, refresh the tokens, sign out')
+    .addTag('users', 'Accounts: sign up, profiles, your own account')
+    .addTag('posts', 'Short posts: anyone reads them, their author changes them')
+    .addTag('health', 'Whether the app and its database are up')
+    .addBearerAuth({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+      description:
+        'The `accessToken` of `POST /auth/login` or `POST /auth/refresh`: a JWT (RFC 9068 ' +
+        'access token, `typ` `at+jwt`) following the RFC8725 best practices: HS256 only (no ' +
+        '`alg: none`, no other algorithm), explicit type, issuer and audience checked, and ' +
+        'valid for at most an hour. Its session can be ended before then (`POST /auth/logout`).',
+    })
+    // Any operation can fail unexpectedly; the error filter answers that as a 500 like any other.
+    .addGlobalResponse(errorResponse(500))
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
-    jsonDocumentUrl: 'docs-json',
-  });
+  return SwaggerModule.createDocument(app, config);
 }

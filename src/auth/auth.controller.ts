@@ -32,7 +32,7 @@ export class AuthController {
       'account: `LOGIN_RATE_LIMIT` attempts per `LOGIN_RATE_WINDOW` seconds.',
   })
   @ApiOkResponse({ type: TokenResponse, description: 'Signed in: a new session and its tokens' })
-  @ApiErrors(400, [401, 'login or password is incorrect'], 413, 415, 429)
+  @ApiErrors(400, [401, 'login or password is incorrect'], 413, 415, 429, 503)
   login(@Body() { login, password }: LoginDto): Promise<TokenResponse> {
     return this.auth.login(login, password);
   }
@@ -50,7 +50,7 @@ export class AuthController {
     type: TokenResponse,
     description: 'New tokens; the refresh token presented is used up',
   })
-  @ApiErrors(400, [401, 'refreshToken is invalid, expired or already used'], 413, 415)
+  @ApiErrors(400, [401, 'refreshToken is invalid, expired or already used'], 413, 415, 503)
   refresh(@Body() { refreshToken }: RefreshTokenDto): Promise<TokenResponse> {
     return this.auth.refresh(refreshToken);
   }
@@ -61,11 +61,12 @@ export class AuthController {
   @ApiOperation({
     summary: 'Sign out: end the session of this refresh token',
     description:
-      'The refresh token must belong to a session of the signed-in user; its access tokens ' +
-      'stop working at once.',
+      'The refresh token must belong to a session of the signed-in user (403 otherwise); the ' +
+      'access tokens of that session stop working at once. A token that names no live session ' +
+      'ends nothing.',
   })
-  @ApiNoContentResponse({ description: 'The session has ended' })
-  @ApiErrors(400, 401, 413, 415)
+  @ApiNoContentResponse({ description: 'The session has ended (or there was none to end)' })
+  @ApiErrors(400, 401, [403, 'refreshToken belongs to a session of another user'], 413, 415, 503)
   async logout(
     @CurrentUser() principal: Principal,
     @Body() { refreshToken }: RefreshTokenDto,
@@ -81,7 +82,7 @@ export class AuthController {
     description: 'Takes no body (a body sent anyway must be a JSON object).',
   })
   @ApiNoContentResponse({ description: 'Every session has ended, this one included' })
-  @ApiErrors(400, 401, 413, 415)
+  @ApiErrors(400, 401, 413, 415, 503)
   async logoutEverywhere(@CurrentUser() principal: Principal): Promise<void> {
     await this.auth.logoutEverywhere(principal.id);
   }

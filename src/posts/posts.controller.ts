@@ -26,6 +26,7 @@ import type { Principal } from '../auth/session.queries';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { mapPage, type Page } from '../common/pagination/page';
 import { PageQueryDto } from '../common/pagination/page-query.dto';
+import { ApiIdParam, locationHeader } from '../common/validation/api-id.decorator';
 import { ParseIdPipe } from '../common/validation/parse-id.pipe';
 import { CreatePostDto } from './dto/create-post.dto';
 import { PostPage, PostResponse } from './dto/post.response';
@@ -45,9 +46,10 @@ export class PostsController {
   })
   @ApiCreatedResponse({
     type: PostResponse,
-    headers: { Location: { description: 'URL of the new post', example: '/posts/1' } },
+    description: 'The new post',
+    headers: { Location: locationHeader('posts') },
   })
-  @ApiErrors(400, 401, 413, 415)
+  @ApiErrors(400, 401, 413, 415, 422, 503)
   async create(
     @Body() dto: CreatePostDto,
     @CurrentUser() principal: Principal,
@@ -60,8 +62,11 @@ export class PostsController {
 
   @Get('posts')
   @Public()
-  @ApiOperation({ summary: 'All posts, newest first, each with its author' })
-  @ApiOkResponse({ type: PostPage })
+  @ApiOperation({
+    summary: 'All posts, newest first, each with its author',
+    description: 'Keyset-paginated: pass `nextCursor` as `cursor` for the next page.',
+  })
+  @ApiOkResponse({ type: PostPage, description: 'A page of posts' })
   @ApiErrors(400)
   async list(@Query() query: PageQueryDto): Promise<Page<PostResponse>> {
     return mapPage(await this.posts.list(query), (post) => PostResponse.from(post));
@@ -70,8 +75,12 @@ export class PostsController {
   @Get('users/:id/posts')
   @Public()
   @ApiTags('users')
-  @ApiOperation({ summary: 'A user’s posts, newest first' })
-  @ApiOkResponse({ type: PostPage })
+  @ApiIdParam('The author')
+  @ApiOperation({
+    summary: 'A user’s posts, newest first',
+    description: 'Keyset-paginated like `GET /posts`; 404 when there is no such user.',
+  })
+  @ApiOkResponse({ type: PostPage, description: 'A page of their posts' })
   @ApiErrors(400, 404)
   async listByAuthor(
     @Param('id', ParseIdPipe) id: number,
@@ -82,18 +91,20 @@ export class PostsController {
 
   @Get('posts/:id')
   @Public()
-  @ApiOperation({ summary: 'Get a post with its author' })
-  @ApiOkResponse({ type: PostResponse })
-  @ApiErrors(400, 404)
+  @ApiIdParam('The post')
+  @ApiOperation({ summary: 'Get a post with its author', description: 'Anyone may.' })
+  @ApiOkResponse({ type: PostResponse, description: 'The post' })
+  @ApiErrors(400, [404, 'post 42 not found'])
   async findOne(@Param('id', ParseIdPipe) id: number): Promise<PostResponse> {
     return PostResponse.from(await this.posts.view(id));
   }
 
   @Patch('posts/:id')
   @ApiBearerAuth()
+  @ApiIdParam('The post: one of the signed-in user’s')
   @ApiOperation({ summary: 'Edit the body of your post', description: 'Only its author.' })
-  @ApiOkResponse({ type: PostResponse })
-  @ApiErrors(400, 401, 403, 404, 413, 415)
+  @ApiOkResponse({ type: PostResponse, description: 'The post as it is now' })
+  @ApiErrors(400, 401, 403, [404, 'post 42 not found'], 413, 415, 503)
   async update(
     @Param('id', ParseIdPipe) id: number,
     @Body() dto: UpdatePostDto,
@@ -105,9 +116,10 @@ export class PostsController {
   @Delete('posts/:id')
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth()
+  @ApiIdParam('The post: one of the signed-in user’s')
   @ApiOperation({ summary: 'Delete your post', description: 'Only its author.' })
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiErrors(400, 401, 403, 404)
+  @ApiErrors(400, 401, 403, [404, 'post 42 not found'], 503)
   async remove(
     @Param('id', ParseIdPipe) id: number,
     @CurrentUser() principal: Principal,

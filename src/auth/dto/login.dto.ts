@@ -20,7 +20,7 @@ export class LoginDto {
   login!: string;
 
   @ApiProperty({
-    example: 'correct horse battery staple',
+    example: 'a passphrase of your own',
     minLength: 1,
     maxLength: PASSWORD_MAX_LENGTH,
     format: 'password',

@@ -6,6 +6,7 @@ export class TokenResponse {
     description: 'A JWT for `Authorization: Bearer`, valid for `expiresIn` seconds',
     example: 'eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJzaWQiOjF9.c2lnbmF0dXJl',
     maxLength: 1024,
+    pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+$',
   })
   accessToken!: string;
 
@@ -14,6 +15,7 @@ export class TokenResponse {
     example: 'q1Ckm7mF3lZb0s6i2Uq0pC0nT8aW9cX4dY5eZ6fA7gB',
     minLength: 43,
     maxLength: 43,
+    pattern: '^[A-Za-z0-9_-]{43}$',
   })
   refreshToken!: string;
 
@@ -22,6 +24,7 @@ export class TokenResponse {
 
   @ApiProperty({
     type: 'integer',
+    format: 'int32',
     minimum: 1,
     maximum: 3600,
     example: 900,

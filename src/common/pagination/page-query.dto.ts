@@ -4,9 +4,21 @@ import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validato
 import { Checks } from '../validation/text.validators';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page';
 
+/**
+ * The longest `cursor` accepted. The cursors the app makes are far shorter: under 200
+ * characters for any username the API accepts (the longest listing name, a 64-character
+ * username and an id, as base64url, then the signature).
+ */
+export const CURSOR_MAX_LENGTH = 512;
+
+/** What a cursor looks like (see `CursorCodec`): base64url payload "." base64url signature. */
+export const CURSOR_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{22}$';
+
 /** `?limit=&cursor=` of every listing. */
 export class PageQueryDto {
   @ApiPropertyOptional({
+    type: 'integer',
+    format: 'int32',
     minimum: 1,
     maximum: MAX_PAGE_SIZE,
     default: DEFAULT_PAGE_SIZE,
@@ -21,11 +33,14 @@ export class PageQueryDto {
   )
   limit: number = DEFAULT_PAGE_SIZE;
 
+  // No example: a cursor is signed with the server's CURSOR_SECRET, so any fixed one would be
+  // refused (400), and Swagger UI would send it with every "Try it out".
   @ApiPropertyOptional({
     description: "The previous page's `nextCursor`; omit for the first page",
-    example: 'WyJwb3N0cyIsMTc2NDE0MDQwMDAwMCw0Ml0.2b0dT8k1ySxqj9l3l7cW3A',
+    maxLength: CURSOR_MAX_LENGTH,
+    pattern: CURSOR_PATTERN,
   })
   @IsOptional()
-  @Checks(IsString(), MaxLength(512))
+  @Checks(IsString(), MaxLength(CURSOR_MAX_LENGTH))
   cursor?: string;
 }

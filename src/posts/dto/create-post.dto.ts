@@ -12,6 +12,7 @@ import { BODY_MAX_LENGTH } from '../entities/post.entity';
 export class CreatePostDto {
   @ApiProperty({
     example: 'my first post!',
+    minLength: 1,
     maxLength: BODY_MAX_LENGTH,
     description: 'Up to 140 characters (an emoji counts as one); not blank',
   })

@@ -30,6 +30,7 @@ export function PasswordChecks(): PropertyDecorator {
 export class CreateUserDto {
   @ApiProperty({
     example: 'john',
+    minLength: 1,
     maxLength: USERNAME_MAX_LENGTH,
     pattern: '^[A-Za-z0-9_.-]+$',
     description: 'Letters, digits, "_", "." and "-"; unique',
@@ -46,6 +47,7 @@ export class CreateUserDto {
 
   @ApiProperty({
     example: 'john@example.com',
+    format: 'email',
     maxLength: EMAIL_MAX_LENGTH,
     description: 'Stored in lower case; unique regardless of case',
   })
@@ -62,7 +64,7 @@ export class CreateUserDto {
   email!: string;
 
   @ApiProperty({
-    example: 'correct horse battery staple',
+    example: 'a passphrase of your own',
     minLength: PASSWORD_MIN_LENGTH,
     maxLength: PASSWORD_MAX_LENGTH,
     format: 'password',

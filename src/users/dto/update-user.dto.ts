@@ -11,7 +11,7 @@ import { CreateUserDto, PASSWORD_MAX_LENGTH } from './create-user.dto';
 /** Every field optional; `null` is not "absent" but an invalid value (400). */
 export class UpdateUserDto extends PartialType(CreateUserDto, { skipNullProperties: false }) {
   @ApiPropertyOptional({
-    example: 'correct horse battery staple',
+    example: 'a passphrase of your own',
     maxLength: PASSWORD_MAX_LENGTH,
     format: 'password',
     writeOnly: true,

@@ -1,11 +1,12 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { PageDto } from '../../common/pagination/page.dto';
+import { ApiIdProperty } from '../../common/validation/api-id.decorator';
 import { EMAIL_MAX_LENGTH, USERNAME_MAX_LENGTH } from '../entities/user.entity';
 import type { AccountView, UserView } from '../user.queries';
 
 /** A user as anyone may see them: never an email, a password or its hash. */
 export class UserResponse {
-  @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
+  @ApiIdProperty()
   id!: number;
 
   @ApiProperty({ example: 'john', maxLength: USERNAME_MAX_LENGTH })

@@ -537,6 +537,12 @@ describeEachDatabase('/users', (kind) => {
         'limit=101',
         'limit=abc',
         'limit=1.5',
+        'limit=0x10',
+        'limit=%205',
+        'limit=010',
+        'limit=1e1',
+        'limit=',
+        'limit=1&limit=2',
         'cursor=garbage',
         'page=2',
       ]) {

@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { Checks } from '../validation/text.validators';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './page';
@@ -14,6 +14,16 @@ export const CURSOR_MAX_LENGTH = 512;
 /** What a cursor looks like (see `CursorCodec`): base64url payload "." base64url signature. */
 export const CURSOR_PATTERN = '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]{22}$';
 
+const CANONICAL_INTEGER = /^(0|[1-9][0-9]{0,8})$/;
+
+/**
+ * `limit` as written in a query string: a number only in canonical decimal form, so that
+ * "0x10", " 5", "010", "1e1" or "5.0" are refused (400) rather than read as some other number.
+ */
+function parseLimit(value: unknown): unknown {
+  return typeof value === 'string' && CANONICAL_INTEGER.test(value) ? Number(value) : value;
+}
+
 /** `?limit=&cursor=` of every listing. */
 export class PageQueryDto {
   @ApiPropertyOptional({
@@ -25,7 +35,7 @@ export class PageQueryDto {
     description: 'Items per page',
   })
   @IsOptional()
-  @Type(() => Number)
+  @Transform(({ value }: { value: unknown }) => parseLimit(value))
   @Checks(
     IsInt({ message: `limit must be an integer from 1 to ${MAX_PAGE_SIZE}` }),
     Min(1, { message: `limit must be an integer from 1 to ${MAX_PAGE_SIZE}` }),

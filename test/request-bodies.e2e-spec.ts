@@ -79,6 +79,16 @@ describeEachDatabase('request bodies', (kind) => {
     }
   });
 
+  it('a write with no body at all is a 400 for the signed-in, a 401 for everyone else', async () => {
+    for (const [method, path] of writes()) {
+      await expectRejected(() => send(method, path), 400, 'request body must be a JSON object');
+      if (!PUBLIC.has(path)) {
+        const anonymous = method === 'POST' ? http().post(path) : http().patch(path);
+        await expectRejected(() => anonymous, 401, /token/);
+      }
+    }
+  });
+
   it('an array body is a 400', async () => {
     await expectRejected(
       () =>

@@ -123,12 +123,9 @@ export class JsonBodyMiddleware implements NestMiddleware {
       return next();
     }
     if (!hasBody(req)) {
-      // A POST without a body is for a handler that takes none; one that takes a body refuses
-      // it in DtoValidationPipe. A PATCH or PUT always needs one: an empty change is a mistake.
-      if (req.method === 'POST') {
-        return next();
-      }
-      throw new BadRequestException(BODY_REQUIRED);
+      // For a handler that takes none (`POST /auth/logout-all`); one that takes a body refuses
+      // it in DtoValidationPipe, after the guards, so that a caller not signed in gets its 401.
+      return next();
     }
     const contentType = req.headers['content-type'] ?? '';
     if (!JSON_TYPE.test(contentType)) {

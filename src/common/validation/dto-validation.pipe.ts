@@ -5,7 +5,7 @@ import {
   ValidationPipe,
 } from '@nestjs/common';
 
-/** What a handler that takes a body answers when a POST came without one. */
+/** What a handler that takes a body answers when the request came without one. */
 export const BODY_REQUIRED = 'request body must be a JSON object';
 
 /**
@@ -14,9 +14,9 @@ export const BODY_REQUIRED = 'request body must be a JSON object';
  * (or "1.0", "+1", "0x1") into the number 1 before `ParseIdPipe` saw it, and the route would
  * act on user 1; path parameters stay strings for their own pipes to check.
  *
- * A POST may come without a body when its handler takes none (`POST /auth/logout-all`); a
- * handler that does take one answers such a request with a 400 here, as `JsonBodyMiddleware`
- * answers a PATCH without a body.
+ * A write may come without a body when its handler takes none (`POST /auth/logout-all`); a
+ * handler that does take one answers such a request with a 400 here (an empty PATCH is a
+ * mistake, not "change nothing").
  */
 @Injectable()
 export class DtoValidationPipe extends ValidationPipe {

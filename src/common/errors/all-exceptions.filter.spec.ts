@@ -4,11 +4,13 @@ import {
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import type { ArgumentsHost } from '@nestjs/common';
-import { Logger } from '@nestjs/common';
+import { BadRequestException, Logger } from '@nestjs/common';
 import {
   AllExceptionsFilter,
   describeForLog,
   driverMessage,
+  MAX_MESSAGE_LENGTH,
+  messageOf,
   uniqueField,
 } from './all-exceptions.filter';
 
@@ -127,5 +129,24 @@ describe('AllExceptionsFilter', () => {
       body: { statusCode: 500, error: 'Internal Server Error', message: 'internal server error' },
     });
     expect(Logger.prototype.error).toHaveBeenCalledWith('POST /posts failed', expect.any(String));
+  });
+});
+
+describe('messageOf', () => {
+  it('joins validation problems into one message', () => {
+    expect(messageOf(new BadRequestException(['a is bad', 'b is bad']))).toBe('a is bad; b is bad');
+  });
+
+  it('lists the first five problems of many, and counts the rest', () => {
+    const problems = Array.from({ length: 1000 }, (_, i) => `property p${i} should not exist`);
+    expect(messageOf(new BadRequestException(problems))).toBe(
+      `${problems.slice(0, 5).join('; ')}; and 995 more`,
+    );
+  });
+
+  it('cuts a message that quotes something long the client sent', () => {
+    const message = messageOf(new BadRequestException(`property ${'x'.repeat(10_000)} is bad`));
+    expect(message).toHaveLength(MAX_MESSAGE_LENGTH);
+    expect(message).toMatch(/^property x+…$/);
   });
 });

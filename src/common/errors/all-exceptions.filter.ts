@@ -139,14 +139,26 @@ function describeRequest(request: Request): string {
   return `${request.method} ${request.originalUrl.split('?')[0]}`;
 }
 
-function messageOf(exception: HttpException): string {
+/** Problems listed in one error message; a body with a thousand unknown keys gets these few. */
+export const MAX_LISTED_PROBLEMS = 5;
+
+/** The longest error message: problems can quote what the client sent (a property's name). */
+export const MAX_MESSAGE_LENGTH = 500;
+
+export function messageOf(exception: HttpException): string {
   const response = exception.getResponse();
-  if (typeof response === 'string') {
-    return response;
-  }
-  const message = (response as { message?: unknown }).message;
+  const message =
+    typeof response === 'string' ? response : (response as { message?: unknown }).message;
   if (Array.isArray(message)) {
-    return message.join('; ');
+    const more = message.length - MAX_LISTED_PROBLEMS;
+    const listed = message.slice(0, MAX_LISTED_PROBLEMS).join('; ');
+    return shorten(more > 0 ? `${listed}; and ${more} more` : listed);
   }
-  return typeof message === 'string' ? message : exception.message;
+  return shorten(typeof message === 'string' ? message : exception.message);
+}
+
+function shorten(message: string): string {
+  return message.length <= MAX_MESSAGE_LENGTH
+    ? message
+    : `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…`;
 }

@@ -66,6 +66,8 @@ describe('validateEnvironment', () => {
     ['LOG_LEVEL', 'verbose'],
     ['SIGNUP_RATE_LIMIT', '-1'],
     ['SIGNUP_RATE_WINDOW', '0'],
+    ['SIGNUP_RATE_WINDOW', '86401'],
+    ['LOGIN_RATE_WINDOW', '2592000'],
     ['REQUEST_TIMEOUT', '10'],
     ['SHUTDOWN_TIMEOUT', 'soon'],
   ])('rejects %s=%s naming it', (name, value) => {

@@ -27,6 +27,12 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 /** The shortest `JWT_SECRET` accepted (HS256 wants a key of at least 256 bits). */
 export const JWT_SECRET_MIN_LENGTH = 32;
 
+/**
+ * The longest rate-limit window, in seconds (a day). The limiter keeps each window in a timer,
+ * and Node fires a timer of more than 24.8 days at once: a longer window would be no limit.
+ */
+export const MAX_RATE_WINDOW = 86_400;
+
 export class Environment {
   /** HTTP port. */
   @IsOptional()
@@ -71,11 +77,12 @@ export class Environment {
   @Min(0)
   SIGNUP_RATE_LIMIT: number = 10;
 
-  /** The window of `SIGNUP_RATE_LIMIT`, in seconds. */
+  /** The window of `SIGNUP_RATE_LIMIT`, in seconds: 1 to `MAX_RATE_WINDOW` (a day). */
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_RATE_WINDOW)
   SIGNUP_RATE_WINDOW: number = 600;
 
   /**
@@ -136,11 +143,12 @@ export class Environment {
   @Min(0)
   LOGIN_RATE_LIMIT: number = 10;
 
-  /** The window of `LOGIN_RATE_LIMIT`, in seconds. */
+  /** The window of `LOGIN_RATE_LIMIT`, in seconds: 1 to `MAX_RATE_WINDOW` (a day). */
   @IsOptional()
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_RATE_WINDOW)
   LOGIN_RATE_WINDOW: number = 900;
 }
 

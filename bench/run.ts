@@ -5,8 +5,10 @@
  * alternating between them. Prints a table and writes bench/results/latest.{json,md}.
  */
 import { rmSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { type Accounts, assertTokensValid, measureHashCost, prepareAccounts } from './lib/accounts';
 import { type Comparison, compare } from './lib/compare';
 import { type BenchConfig, type DataSize, parseArgs, ROOT } from './lib/config';
 import { freshDataDir, prepareDatabases, type Prepared, userIds } from './lib/databases';
@@ -19,6 +21,7 @@ import {
   publish,
   type Results,
   settingsOf,
+  type SignIn,
   targets,
 } from './lib/report';
 import * as scenarios from './lib/scenarios';
@@ -100,27 +103,76 @@ async function largeData(config: BenchConfig, data: Prepared) {
   });
 }
 
-async function writes(config: BenchConfig, data: Prepared): Promise<Comparison[]> {
-  const label = dataLabel(config.large);
-  step(`writes on throwaway copies of ${label}`);
-  const ids = userIds(data.large);
-  return withAppAndRaw(config, data.large, 'write', async (pair) => {
-    const compared = await verifyWrites(pair[0].url, pair[1].url, ids[0]);
-    step(`verified: ${compared} identical answers to writes`);
-    return [
-      await compare(scenarios.createPost(ids), pair, label, config),
-      await compare(scenarios.createUser, pair, label, config, {
-        connections: config.signupConnections,
-        rounds: 1,
-      }),
-    ];
-  });
+/** argon2id hashes timed for the cost of one (about 0.2-0.4 s in all). */
+const HASH_SAMPLES = 10;
+
+/**
+ * Sessions for the writes, made the real way (see lib/accounts.ts) in the large database itself,
+ * just before the writes so that the access tokens (15 minutes) outlast the memory check; then
+ * the cost of one password hash, timed while no server runs.
+ */
+async function accountsFor(config: BenchConfig, data: Prepared) {
+  step(`signing ${config.accounts} users in through the app's POST /auth/login`);
+  const accounts = await prepareAccounts(config, data.large);
+  const hash = measureHashCost(accounts.argon2Params, HASH_SAMPLES);
+  step(
+    `one argon2id hash (${hash.params}): ${hash.cpuMs.toFixed(1)} ms of CPU, ` +
+      `${hash.wallMs.toFixed(1)} ms wall, over ${hash.samples}`,
+  );
+  return { accounts, hash };
 }
 
-async function memory(config: BenchConfig, data: Prepared): Promise<Memory> {
+async function writes(
+  config: BenchConfig,
+  data: Prepared,
+  { accounts, hash }: Awaited<ReturnType<typeof accountsFor>>,
+): Promise<{ comparisons: Comparison[]; signIn: SignIn }> {
+  const label = dataLabel(config.large);
+  step(`writes on throwaway copies of ${label}`);
+  assertTokensValid(accounts, 60, 'the writes');
+  const rawEnv = { ARGON2_PARAMS: accounts.argon2Params };
+  return withAppAndRaw(
+    config,
+    data.large,
+    'write',
+    async (pair) => {
+      const compared = await verifyWrites(pair[0].url, pair[1].url, accounts);
+      step(`verified: ${compared} identical answers to writes`);
+      const hashing = { connections: config.signupConnections, rounds: 1 };
+      const comparisons = [
+        await compare(scenarios.createPost(accounts.users), pair, label, config),
+        await compare(scenarios.createUser, pair, label, config, hashing),
+        await compare(
+          scenarios.signIn(accounts.users, accounts.password),
+          pair,
+          label,
+          config,
+          hashing,
+        ),
+      ];
+      const login = comparisons[2];
+      const cores = availableParallelism();
+      const boundRps = (cores * 1000) / hash.cpuMs;
+      const signIn: SignIn = {
+        label: 'POST /auth/login',
+        appRps: login.app.rps,
+        rawRps: login.base.rps,
+        hash,
+        cores,
+        boundRps,
+        ratio: login.app.rps / boundRps,
+      };
+      return { comparisons, signIn };
+    },
+    rawEnv,
+  );
+}
+
+async function memory(config: BenchConfig, data: Prepared, accounts: Accounts): Promise<Memory> {
   step(`app memory: ${config.memoryWarmupSec} s warm-up, then ${config.memorySustainSec} s mixed`);
+  assertTokensValid(accounts, config.memoryWarmupSec + config.memorySustainSec, 'the memory check');
   const ids = userIds(data.large);
-  const mixed = scenarios.mixed(ids);
+  const mixed = scenarios.mixed(ids, accounts.users);
   return withApp(config, data.large, 'memory', async (app) => {
     const load = (durationSec: number) =>
       saturate(app.url, mixed.source(), {
@@ -155,8 +207,9 @@ async function main(config: BenchConfig): Promise<void> {
   const framework = await frameworkCost(config);
   const small = await smallData(config, data);
   const large = await largeData(config, data);
-  const written = await writes(config, data);
-  const mem = await memory(config, data);
+  const prepared = await accountsFor(config, data);
+  const written = await writes(config, data, prepared);
+  const mem = await memory(config, data, prepared.accounts);
 
   const [byId, ofUser, list, deep] = large.comparisons;
   const partial = {
@@ -166,7 +219,7 @@ async function main(config: BenchConfig): Promise<void> {
     settings: settingsOf(config),
     dataDir: relative(ROOT, config.dataDir),
     seeding: { ...seeding, ratio: seeding.seedSec / seeding.rawSec },
-    comparisons: [framework, byId, ofUser, small[0], list, small[1], deep, ...written],
+    comparisons: [framework, byId, ofUser, small[0], list, small[1], deep, ...written.comparisons],
     scaling: [
       { label: ofUser.label, smallP50: small[0].app.p50, largeP50: ofUser.app.p50 },
       { label: list.label, smallP50: small[1].app.p50, largeP50: list.app.p50 },
@@ -179,6 +232,7 @@ async function main(config: BenchConfig): Promise<void> {
       rawRatio: deep.base.p50 / list.base.p50,
     },
     fixedRate: large.fixedRate,
+    signIn: written.signIn,
     memory: mem,
   };
   const results: Results = {

@@ -7,6 +7,12 @@ export const RESULTS_DIR = join(BENCH_DIR, 'results');
 /** Signs the cursors of both the app and the raw baseline, so that their pages are identical. */
 export const CURSOR_SECRET = 'bench-cursor-secret-not-for-production';
 
+/**
+ * Signs and verifies the access tokens of both the app and the raw baseline (32+ characters, as
+ * the app requires with NODE_ENV=production), so that a token the app issued works on both.
+ */
+export const JWT_SECRET = 'bench-jwt-secret-not-for-production-0123456789';
+
 export type Mode = 'full' | 'quick';
 
 export interface DataSize {
@@ -31,9 +37,17 @@ export interface BenchConfig {
   durationSec: number;
   warmupSec: number;
   rounds: number;
-  /** Concurrent connections for reads and POST /posts; POST /users (scrypt) uses fewer. */
+  /**
+   * Concurrent connections for reads and POST /posts; the password-hashing writes (POST /users
+   * and POST /auth/login, argon2id) use fewer.
+   */
   connections: number;
   signupConnections: number;
+  /**
+   * Users given a password and signed in through the app before the writes: their sessions
+   * and access tokens author POST /posts (and sign in again in the sign-in scenario).
+   */
+  accounts: number;
   /** The cursor page compared with page 1. */
   deepPage: number;
   fixedRateSec: number;
@@ -55,6 +69,7 @@ const FULL: Omit<BenchConfig, 'dataDir' | 'distDir'> = {
   rounds: 3,
   connections: 16,
   signupConnections: 8,
+  accounts: 256,
   deepPage: 500,
   fixedRateSec: 10,
   memoryWarmupSec: 60,
@@ -68,6 +83,7 @@ const QUICK: Omit<BenchConfig, 'dataDir' | 'distDir'> = {
   durationSec: 1.5,
   warmupSec: 0.5,
   rounds: 1,
+  accounts: 64,
   fixedRateSec: 3,
   memoryWarmupSec: 2,
   memorySustainSec: 8,

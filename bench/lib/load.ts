@@ -9,6 +9,8 @@ export interface RequestSpec {
   path: string;
   /** JSON text; sent with `Content-Type: application/json`. */
   body?: string;
+  /** More request headers (`Authorization`); one object may serve many requests. */
+  headers?: Record<string, string>;
 }
 
 export type RequestSource = () => RequestSpec;
@@ -32,6 +34,12 @@ export interface LoadOptions {
 
 const JSON_HEADERS = { 'content-type': 'application/json' };
 
+/** A request's headers: the JSON content type when it has a body, and its own. */
+function headersOf({ body, headers }: RequestSpec): Record<string, string> {
+  const base = body === undefined ? {} : JSON_HEADERS;
+  return headers ? { ...base, ...headers } : base;
+}
+
 /** Closed-loop load with autocannon: `connections` clients, each sending as fast as answered. */
 export function saturate(
   url: string,
@@ -50,7 +58,7 @@ export function saturate(
           {
             setupRequest: (req) => {
               const spec = next();
-              return { ...req, ...spec, headers: spec.body ? JSON_HEADERS : {} };
+              return { ...req, ...spec, headers: headersOf(spec) };
             },
           },
         ],
@@ -122,7 +130,7 @@ export async function paced(
         }
         settle();
       };
-      const headers = spec.body ? JSON_HEADERS : {};
+      const headers = headersOf(spec);
       const req = request(
         { agent, hostname, port, method: spec.method, path: spec.path, headers },
         (res) => {

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
+import type { HashCost } from './accounts';
 import type { Comparison } from './compare';
 import { type BenchConfig, RESULTS_DIR } from './config';
 import type { Seeding } from './databases';
@@ -40,6 +41,20 @@ export interface Memory {
   requests: number;
 }
 
+/** Sign-in throughput against what the password hash alone allows on this machine. */
+export interface SignIn {
+  label: string;
+  appRps: number;
+  rawRps: number;
+  /** One argon2id hash with the app's parameters, timed on its own. */
+  hash: HashCost;
+  cores: number;
+  /** Sign-ins per second if every core did nothing but hash: cores / hash CPU time. */
+  boundRps: number;
+  /** appRps / boundRps. */
+  ratio: number;
+}
+
 export interface Target {
   target: string;
   measured: number;
@@ -60,6 +75,7 @@ export interface Results {
   scaling: Scaling[];
   deepPage: DeepPage;
   fixedRate: FixedRate;
+  signIn: SignIn;
   memory: Memory;
   targets: Target[];
 }
@@ -84,6 +100,9 @@ export function machine(): Results['machine'] {
   };
 }
 
+/** Scenarios bound by argon2id on both sides, app and raw alike: no ratio target. */
+const HASH_BOUND = new Set(['create-user', 'sign-in']);
+
 /** Every target of the benchmark issue, met or not. */
 export function targets(r: Omit<Results, 'targets' | 'elapsedSec'>): Target[] {
   const atLeast = (target: string, measured: number, limit: number): Target => ({
@@ -102,7 +121,7 @@ export function targets(r: Omit<Results, 'targets' | 'elapsedSec'>): Target[] {
   for (const c of r.comparisons) {
     if (c.scenario === 'hello') {
       list.push(atLeast('bare Nest / bare express, req/s', c.ratio, 0.8));
-    } else if (c.scenario !== 'create-user') {
+    } else if (!HASH_BOUND.has(c.scenario)) {
       list.push(atLeast(`${c.label} [${c.data}] app / raw, req/s`, c.ratio, 0.2));
     }
   }
@@ -170,6 +189,13 @@ function figureRows(r: Results): Row[] {
       `p50 ${ms(r.fixedRate.p50)} ms, p99 ${ms(r.fixedRate.p99)} ms, open loop ` +
         `(raw at that rate: p50 ${ms(r.fixedRate.raw.p50)}, p99 ${ms(r.fixedRate.raw.p99)})`,
       `p99/p50 ${r.fixedRate.ratio.toFixed(2)}`,
+    ],
+    [
+      `${r.signIn.label} vs one argon2id hash (${r.signIn.hash.params})`,
+      `app ${rps(r.signIn.appRps)} req/s (raw ${rps(r.signIn.rawRps)}); one hash ` +
+        `${ms(r.signIn.hash.cpuMs)} ms of one core (wall ${ms(r.signIn.hash.wallMs)} ms), so ` +
+        `${r.signIn.cores} cores bound sign-in at ${rps(r.signIn.boundRps)} req/s`,
+      `${r.signIn.ratio.toFixed(2)} of bound`,
     ],
     [
       `app RSS, ${r.memory.sustainSec} s mixed load`,

@@ -1,3 +1,4 @@
+import type { SignedIn } from './accounts';
 import type { RequestSource, RequestSpec } from './load';
 import { pick, randomBody, seededRandom } from './random';
 
@@ -60,20 +61,32 @@ export function deepPage(page: number, pathOfPage: string): Scenario {
   );
 }
 
-export function createPost(ids: number[]): Scenario {
-  return scenario('create-post', 'POST /posts', 201, (random) => () => newPost(random, ids));
+/** Posts by random signed-in users, each with the bearer token of its session. */
+export function createPost(authors: SignedIn[]): Scenario {
+  const bearers = authorizations(authors);
+  return scenario('create-post', 'POST /posts', 201, (random) => () => newPost(random, bearers));
 }
 
 let signups = 0;
 
 /** Unique usernames and emails across every run of this process. */
-export const createUser = scenario('create-user', 'POST /users (scrypt)', 201, () => () => {
+export const createUser = scenario('create-user', 'POST /users (argon2id)', 201, () => () => {
   const username = `bench_${process.pid}_${++signups}`;
   return post('/users', { username, email: `${username}@example.com`, password: PASSWORD });
 });
 
+/** Sign-ins of the prepared users, in turn: an argon2id verify and a new session each. */
+export function signIn(users: SignedIn[], password: string): Scenario {
+  const bodies = users.map(({ username }) => JSON.stringify({ login: username, password }));
+  return scenario('sign-in', 'POST /auth/login (argon2id)', 200, () => {
+    let i = 0;
+    return () => ({ method: 'POST', path: '/auth/login', body: bodies[i++ % bodies.length] });
+  });
+}
+
 /** Reads and writes, 4 to 1: the sustained load of the memory check. */
-export function mixed(ids: number[]): Scenario {
+export function mixed(ids: number[], authors: SignedIn[]): Scenario {
+  const bearers = authorizations(authors);
   return scenario('mixed', 'mixed reads and POST /posts', [200, 201], (random) => {
     let i = 0;
     return () => {
@@ -87,14 +100,20 @@ export function mixed(ids: number[]): Scenario {
         case 3:
           return get(`/users/${pick(random, ids)}`);
         default:
-          return newPost(random, ids);
+          return newPost(random, bearers);
       }
     };
   });
 }
 
-function newPost(random: () => number, ids: number[]): RequestSpec {
-  return post('/posts', { body: randomBody(random), authorId: pick(random, ids) });
+/** One `Authorization` header object per session, built once. */
+function authorizations(authors: SignedIn[]): Record<string, string>[] {
+  return authors.map(({ accessToken }) => ({ authorization: `Bearer ${accessToken}` }));
+}
+
+function newPost(random: () => number, bearers: Record<string, string>[]): RequestSpec {
+  const headers = pick(random, bearers);
+  return { ...post('/posts', { body: randomBody(random) }), headers };
 }
 
 function get(path: string): RequestSpec {

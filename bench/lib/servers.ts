@@ -1,23 +1,31 @@
 import { join } from 'node:path';
-import { type BenchConfig, CURSOR_SECRET } from './config';
+import { type BenchConfig, CURSOR_SECRET, JWT_SECRET } from './config';
 import { copyDatabase, databaseUrl, removeDatabase } from './databases';
 import { type Server, startServer, tsNode, withServers } from './processes';
 
-/** The built app, in production settings with logging at warn and no sign-up rate limit. */
+/**
+ * The built app, in production settings with logging at warn and no sign-up or sign-in rate
+ * limit (the load comes from one address, and signs the same accounts in again and again).
+ */
 export function startApp(config: BenchConfig, file: string): Promise<Server> {
   const env = {
     DATABASE_URL: databaseUrl(file),
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     SIGNUP_RATE_LIMIT: '0',
+    LOGIN_RATE_LIMIT: '0',
     CURSOR_SECRET,
+    JWT_SECRET,
   };
   return startServer('app', [join(config.distDir, 'src', 'main.js')], env, '/health');
 }
 
-/** The raw node:http + better-sqlite3 baseline (bench/servers/raw.ts). */
-export function startRaw(file: string): Promise<Server> {
-  const env = { DATABASE_FILE: file, CURSOR_SECRET };
+/**
+ * The raw node:http + better-sqlite3 baseline (bench/servers/raw.ts); `extra` adds to its
+ * environment (ARGON2_PARAMS).
+ */
+export function startRaw(file: string, extra: Record<string, string> = {}): Promise<Server> {
+  const env = { ...extra, DATABASE_FILE: file, CURSOR_SECRET, JWT_SECRET };
   return startServer('raw', tsNode('bench/servers/raw.ts'), env, '/health');
 }
 
@@ -35,12 +43,13 @@ export async function withAppAndRaw<T>(
   source: string,
   tag: string,
   fn: (pair: [app: Server, raw: Server]) => Promise<T>,
+  rawEnv: Record<string, string> = {},
 ): Promise<T> {
   const appFile = copyDatabase(source, source.replace(/\.db$/, `-${tag}-app.db`));
   const rawFile = copyDatabase(source, source.replace(/\.db$/, `-${tag}-raw.db`));
   try {
     return await withServers(
-      [() => startApp(config, appFile), () => startRaw(rawFile)],
+      [() => startApp(config, appFile), () => startRaw(rawFile, rawEnv)],
       ([app, raw]) => fn([app, raw]),
     );
   } finally {

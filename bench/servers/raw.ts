@@ -1,16 +1,27 @@
 /**
  * The raw baseline: plain `node:http` and better-sqlite3 prepared statements, serving the app's
  * benchmarked routes with byte-for-byte the same JSON (the orchestrator checks this before it
- * measures anything). Environment: DATABASE_FILE, PORT, CURSOR_SECRET.
+ * measures anything), with the app's accounts: `POST /posts` verifies the bearer token (jose,
+ * HS256) and checks its session with one query before it writes, `POST /users` and
+ * `POST /auth/login` hash with argon2id. Environment: DATABASE_FILE, PORT, CURSOR_SECRET,
+ * JWT_SECRET, and ARGON2_PARAMS (`m=19456,t=2,p=1` by default: the app's DEFAULT_ARGON2_PARAMS;
+ * the orchestrator passes the parameters of a hash the app wrote).
  */
-import { randomBytes, scrypt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import {
+  AccessTokens,
+  invalidToken,
+  newRefreshToken,
+  parseArgon2Params,
+  Passwords,
+} from './raw/auth';
 import { CursorCodec } from './raw/cursor';
 import { HttpError, readJsonObject, sendError, sendJson } from './raw/http';
 import { type PostJson, type PostRow, Store, toPostJson } from './raw/store';
 import {
   type PageQuery,
   parseId,
+  parseLogin,
   parseNewPost,
   parseNewUser,
   parsePageQuery,
@@ -21,11 +32,18 @@ interface Page {
   nextCursor: string | null;
 }
 
-/** The app's scrypt parameters (src/users/password-hasher.ts): N = 2^15, r = 8, p = 1. */
-const SCRYPT = { ln: 15, r: 8, p: 1, saltBytes: 16, keyBytes: 32 };
+/** The app's defaults: ACCESS_TOKEN_TTL and REFRESH_TOKEN_TTL (src/config/environment.ts). */
+const ACCESS_TOKEN_TTL_SEC = 900;
+const REFRESH_TOKEN_TTL_MS = 30 * 24 * 3600 * 1000;
+/** The one answer to every failed sign-in (src/auth/auth.service.ts). */
+const BAD_LOGIN = 'login or password is incorrect';
 
 const store = new Store(requireEnv('DATABASE_FILE'));
 const cursors = new CursorCodec(requireEnv('CURSOR_SECRET'));
+const tokens = new AccessTokens(requireEnv('JWT_SECRET'), ACCESS_TOKEN_TTL_SEC);
+const passwords = new Passwords(parseArgon2Params(process.env.ARGON2_PARAMS ?? 'm=19456,t=2,p=1'));
+/** Verified when there is no user or no password, so that every failed sign-in costs a hash. */
+const dummyHash = passwords.hash(newRefreshToken().token);
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -49,36 +67,64 @@ function pageOfPosts(listing: string, { limit, cursor }: PageQuery, authorId?: n
   };
 }
 
-async function hashPassword(password: string): Promise<string> {
-  const { ln, r, p, saltBytes, keyBytes } = SCRYPT;
-  const N = 2 ** ln;
-  const salt = randomBytes(saltBytes);
-  const key = await new Promise<Buffer>((resolve, reject) =>
-    scrypt(
-      password.normalize('NFKC'),
-      salt,
-      keyBytes,
-      { N, r, p, maxmem: 128 * N * r * p + 8 * 1024 * 1024 },
-      (err, derived) => (err ? reject(err) : resolve(derived)),
-    ),
-  );
-  return `scrypt$ln=${ln},r=${r},p=${p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
+/**
+ * The bearer guard: the token's claims, then its session (one query joining the session and
+ * its user), else a 401 with the guard's message and challenge.
+ */
+async function signedInUser(req: IncomingMessage): Promise<PostJson['author']> {
+  const { userId, sessionId } = await tokens.verify(req.headers.authorization);
+  const principal = store.findPrincipal(userId, sessionId, Date.now());
+  if (!principal) {
+    throw invalidToken('the session of this access token has ended');
+  }
+  return principal;
 }
 
+/** In the app's order: the body (middleware), the token (guard), the DTO (pipe), the insert. */
 async function createPost(req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const { body, authorId } = parseNewPost(await readJsonObject(req));
-  const post = store.createPost(body, authorId);
-  if (!post) {
-    throw new HttpError(422, `authorId ${authorId} does not refer to an existing user`);
-  }
+  const input = await readJsonObject(req);
+  const author = await signedInUser(req);
+  const post = store.createPost(parseNewPost(input), author);
   sendJson(res, 201, post, { Location: `/posts/${post.id}` });
 }
 
 async function createUser(req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { username, email, password } = parseNewUser(await readJsonObject(req));
-  const hash = password === undefined ? null : await hashPassword(password);
-  const user = store.createUser(username, email, hash);
+  const user = store.createUser(username, email, await passwords.hash(password));
   sendJson(res, 201, user, { Location: `/users/${user.id}` });
+}
+
+/**
+ * Sign-in as src/auth/auth.service.ts `login` does it: one hash whatever fails, a rehash of an
+ * outdated hash, a session and its first refresh token in one transaction, then the tokens.
+ */
+async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { login, password } = parseLogin(await readJsonObject(req));
+  const user = login.includes('@')
+    ? store.findLogin('email', login.toLowerCase())
+    : store.findLogin('username', login);
+  const stored = user?.passwordHash ?? undefined;
+  const valid = await passwords.verify(password, stored ?? (await dummyHash));
+  if (!user || !stored || !valid) {
+    throw new HttpError(401, BAD_LOGIN);
+  }
+  const rehash = passwords.needsRehash(stored) ? await passwords.hash(password) : undefined;
+  const now = Date.now();
+  const refresh = newRefreshToken();
+  const sessionId = store.startSession({
+    userId: user.id,
+    createdAt: now,
+    expiresAt: now + REFRESH_TOKEN_TTL_MS,
+    tokenHash: refresh.hash,
+    rehash,
+  });
+  const accessToken = await tokens.sign({ userId: user.id, sessionId }, Date.now());
+  sendJson(res, 200, {
+    accessToken,
+    refreshToken: refresh.token,
+    tokenType: 'Bearer',
+    expiresIn: tokens.ttl,
+  });
 }
 
 /** Routes a request; writes return a promise, reads answer synchronously. */
@@ -119,18 +165,31 @@ function route(req: IncomingMessage, res: ServerResponse): Promise<void> | void 
   if (method === 'POST' && path === '/users') {
     return createUser(req, res);
   }
+  if (method === 'POST' && path === '/auth/login') {
+    return login(req, res);
+  }
   throw new HttpError(404, `Cannot ${method} ${path}`);
 }
 
-/** Errors as the app's filter renders them: HTTP errors, unique violations (409), else 500. */
+/**
+ * Errors as the app's filter renders them: HTTP errors (with their headers), unique violations
+ * (409), foreign key violations (422: a post by a user deleted meanwhile), else 500.
+ */
 function fail(res: ServerResponse, err: unknown): void {
   if (err instanceof HttpError) {
-    return sendError(res, err.status, err.message);
+    return sendError(res, err.status, err.message, err.headers);
   }
   const { code, message } = err as { code?: unknown; message?: unknown };
   if (code === 'SQLITE_CONSTRAINT_UNIQUE' && typeof message === 'string') {
     const field = /user\.(\w+)/.exec(message)?.[1];
-    return sendError(res, 409, field ? `${field} is already taken` : 'a unique value is taken');
+    return sendError(
+      res,
+      409,
+      field ? `${field} is already taken` : 'a unique value is already taken',
+    );
+  }
+  if (code === 'SQLITE_CONSTRAINT_FOREIGNKEY') {
+    return sendError(res, 422, 'the request refers to a user that does not exist');
   }
   console.error(err);
   sendError(res, 500, 'internal server error');

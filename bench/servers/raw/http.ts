@@ -5,10 +5,15 @@ export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** Response headers of its own, e.g. the `WWW-Authenticate` of a refused token. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 }
+
+/** The challenge of every 401 (src/auth/bearer-auth.guard.ts `BEARER_CHALLENGE`). */
+export const BEARER_CHALLENGE = 'Bearer realm="microblog"';
 
 /** The app's request body limit (src/common/http/json-body.middleware.ts). */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -29,8 +34,26 @@ export function sendJson(
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, message: string): void {
-  sendJson(res, status, { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message });
+/**
+ * An error as the app's filter renders it; like the filter, a 401 without a `WWW-Authenticate`
+ * of its own gets the plain Bearer challenge (RFC 6750).
+ */
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  const challenge: Record<string, string> =
+    status === 401 && headers['WWW-Authenticate'] === undefined
+      ? { 'WWW-Authenticate': BEARER_CHALLENGE }
+      : {};
+  sendJson(
+    res,
+    status,
+    { statusCode: status, error: STATUS_CODES[status] ?? 'Error', message },
+    { ...headers, ...challenge },
+  );
 }
 
 /** A write's body as a JSON object, with the app's 400/413/415 answers for anything else. */

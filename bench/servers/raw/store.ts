@@ -1,10 +1,25 @@
 import Database from 'better-sqlite3';
 import type { Position } from './cursor';
 
+/** A user as anyone may see them (the app's `UserResponse`): never the email. */
 export interface UserJson {
   id: number;
   username: string;
-  email: string;
+}
+
+/** What a sign-in needs of a user. */
+export interface LoginRow {
+  id: number;
+  passwordHash: string | null;
+}
+
+/** A new session: its times, its first refresh token's hash, and a replacement password hash. */
+export interface NewSession {
+  userId: number;
+  createdAt: number;
+  expiresAt: number;
+  tokenHash: string;
+  rehash?: string;
 }
 
 export interface PostJson {
@@ -37,13 +52,19 @@ export class Store {
   private readonly db: Database.Database;
   private readonly userById;
   private readonly userExists;
-  private readonly authorById;
   private readonly posts;
   private readonly postsAfter;
   private readonly userPosts;
   private readonly userPostsAfter;
   private readonly insertPost;
   private readonly insertUser;
+  private readonly principal;
+  private readonly loginByUsername;
+  private readonly loginByEmail;
+  private readonly updatePasswordHash;
+  private readonly insertSession;
+  private readonly insertRefreshToken;
+  private readonly startSessionTx;
 
   constructor(file: string) {
     this.db = new Database(file, { fileMustExist: true });
@@ -53,12 +74,9 @@ export class Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.userById = this.db.prepare<[number], UserJson>(
-      'SELECT id, username, email FROM user WHERE id = ?',
-    );
-    this.userExists = this.db.prepare<[number]>('SELECT 1 FROM user WHERE id = ?');
-    this.authorById = this.db.prepare<[number], PostJson['author']>(
       'SELECT id, username FROM user WHERE id = ?',
     );
+    this.userExists = this.db.prepare<[number]>('SELECT 1 FROM user WHERE id = ?');
     this.posts = this.db.prepare<[number], PostRow>(`${POST_COLUMNS} ${NEWEST_FIRST}`);
     this.postsAfter = this.db.prepare<[number, number, number, number], PostRow>(
       `${POST_COLUMNS} WHERE ${AFTER} ${NEWEST_FIRST}`,
@@ -72,9 +90,40 @@ export class Store {
     this.insertPost = this.db.prepare<[string, number, number]>(
       'INSERT INTO post (body, timestamp, user_id) VALUES (?, ?, ?)',
     );
-    this.insertUser = this.db.prepare<[string, string, string | null]>(
+    this.insertUser = this.db.prepare<[string, string, string]>(
       'INSERT INTO user (username, email, password_hash) VALUES (?, ?, ?)',
     );
+    // The bearer guard's one query (src/auth/session.queries.ts `findPrincipal`).
+    this.principal = this.db.prepare<[number, number, number], PostJson['author']>(
+      'SELECT u.id, u.username FROM auth_session s JOIN user u ON u.id = s.user_id ' +
+        'WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?',
+    );
+    this.loginByUsername = this.db.prepare<[string], LoginRow>(
+      'SELECT id, password_hash AS passwordHash FROM user WHERE username = ?',
+    );
+    this.loginByEmail = this.db.prepare<[string], LoginRow>(
+      'SELECT id, password_hash AS passwordHash FROM user WHERE email = ?',
+    );
+    this.updatePasswordHash = this.db.prepare<[string, number]>(
+      'UPDATE user SET password_hash = ? WHERE id = ?',
+    );
+    this.insertSession = this.db.prepare<[number, number, number]>(
+      'INSERT INTO auth_session (user_id, created_at, expires_at) VALUES (?, ?, ?)',
+    );
+    this.insertRefreshToken = this.db.prepare<[number, string, number, number]>(
+      'INSERT INTO refresh_token (session_id, token_hash, created_at, expires_at, version) ' +
+        'VALUES (?, ?, ?, ?, 1)',
+    );
+    // One transaction, as the app's unit of work flushes a sign-in.
+    this.startSessionTx = this.db.transaction((s: NewSession): number => {
+      if (s.rehash !== undefined) {
+        this.updatePasswordHash.run(s.rehash, s.userId);
+      }
+      const session = this.insertSession.run(s.userId, s.createdAt, s.expiresAt);
+      const sessionId = Number(session.lastInsertRowid);
+      this.insertRefreshToken.run(sessionId, s.tokenHash, s.createdAt, s.expiresAt);
+      return sessionId;
+    });
   }
 
   findUser(id: number): UserJson | undefined {
@@ -97,25 +146,39 @@ export class Store {
       : this.userPosts.all(authorId, limit);
   }
 
-  /** Writes a post for an existing author; undefined when there is no such user. */
-  createPost(body: string, authorId: number): PostJson | undefined {
-    const author = this.authorById.get(authorId);
-    if (!author) {
-      return undefined;
-    }
+  /**
+   * The user of an access token's claims, if its session is active at `nowMs` (not revoked,
+   * not expired): one primary-key lookup joined to the user, like the app's guard.
+   */
+  findPrincipal(userId: number, sessionId: number, nowMs: number): PostJson['author'] | undefined {
+    return this.principal.get(sessionId, userId, nowMs);
+  }
+
+  /** Writes a post by the signed-in `author`, timestamped now. */
+  createPost(body: string, author: PostJson['author']): PostJson {
     const timestamp = Date.now();
-    const { lastInsertRowid } = this.insertPost.run(body, timestamp, authorId);
+    const { lastInsertRowid } = this.insertPost.run(body, timestamp, author.id);
     return {
       id: Number(lastInsertRowid),
       body,
       timestamp: new Date(timestamp).toISOString(),
-      author,
+      author: { id: author.id, username: author.username },
     };
   }
 
-  createUser(username: string, email: string, passwordHash: string | null): UserJson {
+  createUser(username: string, email: string, passwordHash: string): UserJson {
     const { lastInsertRowid } = this.insertUser.run(username, email, passwordHash);
-    return { id: Number(lastInsertRowid), username, email };
+    return { id: Number(lastInsertRowid), username };
+  }
+
+  /** The user a sign-in names: by email (already lower case) or by username. */
+  findLogin(by: 'email' | 'username', value: string): LoginRow | undefined {
+    return (by === 'email' ? this.loginByEmail : this.loginByUsername).get(value);
+  }
+
+  /** Creates a session with its first refresh token (and a rehash), in one transaction. */
+  startSession(session: NewSession): number {
+    return this.startSessionTx(session);
   }
 
   close(): void {

@@ -1,8 +1,8 @@
 import { HttpError } from './http';
 
 /**
- * The app's input rules (ParseIdPipe, PageQueryDto, CreatePostDto, CreateUserDto), written out
- * by hand: the baseline does the same checks, with the same messages, without a framework.
+ * The app's input rules (ParseIdPipe, PageQueryDto, CreatePostDto, CreateUserDto, LoginDto),
+ * written out by hand: the baseline does the same checks, with the same messages, without a framework.
  */
 const MAX_ID = 2_147_483_647;
 const ID = /^[1-9][0-9]{0,9}$/;
@@ -15,15 +15,15 @@ export interface PageQuery {
   cursor?: string;
 }
 
-export interface NewPost {
-  body: string;
-  authorId: number;
-}
-
 export interface NewUser {
   username: string;
   email: string;
-  password?: string;
+  password: string;
+}
+
+export interface Login {
+  login: string;
+  password: string;
 }
 
 export function parseId(value: string): number {
@@ -51,20 +51,16 @@ export function parsePageQuery(query: URLSearchParams): PageQuery {
   return { limit, cursor: cursors[0] };
 }
 
-export function parseNewPost(input: Record<string, unknown>): NewPost {
-  const errors = unknownKeys(Object.keys(input), ['body', 'authorId']);
-  const { body, authorId } = input;
-  const bodyError = textError('body', body, 1, 140);
+/** A new post's body (the author is the signed-in user). */
+export function parseNewPost(input: Record<string, unknown>): string {
+  const errors = unknownKeys(Object.keys(input), ['body']);
+  const { body } = input;
+  const bodyError = textError('body', body, 1, 140) ?? storableError('body', body as string);
   if (bodyError) {
     errors.push(bodyError);
-  } else if ((body as string).includes('\0') || !(body as string).isWellFormed()) {
-    errors.push('body must not contain NUL characters or unpaired surrogates');
-  }
-  if (!Number.isInteger(authorId) || (authorId as number) < 1 || (authorId as number) > MAX_ID) {
-    errors.push('authorId must be a positive integer');
   }
   fail(errors);
-  return { body: body as string, authorId: authorId as number };
+  return body as string;
 }
 
 export function parseNewUser(input: Record<string, unknown>): NewUser {
@@ -81,17 +77,33 @@ export function parseNewUser(input: Record<string, unknown>): NewUser {
     errors.push('email must be a string');
   } else if (charCount(email) > 120) {
     errors.push('email must be at most 120 characters');
+  } else if (storableError('email', email)) {
+    errors.push(storableError('email', email)!);
   } else if (!EMAIL.test(email)) {
     errors.push('email must be a valid email address');
   }
-  if (password !== undefined) {
-    const passwordError = textError('password', password, 8, 256);
-    if (passwordError) {
-      errors.push(passwordError);
-    }
+  const passwordError = charsError('password', password, 8, 256);
+  if (passwordError) {
+    errors.push(passwordError);
   }
   fail(errors);
   return { username: username as string, email: email as string, password: password as string };
+}
+
+/** A sign-in: a username or an email, and a password (any text; the hash decides). */
+export function parseLogin(input: Record<string, unknown>): Login {
+  const errors = unknownKeys(Object.keys(input), ['login', 'password']);
+  const { login, password } = input;
+  for (const error of [
+    charsError('login', login, 1, 120),
+    charsError('password', password, 1, 256),
+  ]) {
+    if (error) {
+      errors.push(error);
+    }
+  }
+  fail(errors);
+  return { login: login as string, password: password as string };
 }
 
 /** A string of `min`-`max` code points, not only whitespace (when min > 0). */
@@ -107,6 +119,28 @@ function textError(name: string, value: unknown, min: number, max: number): stri
     return `${name} must be at least ${min} characters`;
   }
   return length > max ? `${name} must be at most ${max} characters` : undefined;
+}
+
+/** The app's `IsString, MinChars(min), MaxChars(max), IsStorableText`, first failure only. */
+function charsError(name: string, value: unknown, min: number, max: number): string | undefined {
+  if (typeof value !== 'string') {
+    return `${name} must be a string`;
+  }
+  const length = charCount(value);
+  if (length < min) {
+    return `${name} must be at least ${min} characters`;
+  }
+  if (length > max) {
+    return `${name} must be at most ${max} characters`;
+  }
+  return storableError(name, value);
+}
+
+/** The app's `IsStorableText`: no NUL, no unpaired surrogate. */
+function storableError(name: string, value: string): string | undefined {
+  return value.includes('\0') || !value.isWellFormed()
+    ? `${name} must not contain NUL characters or unpaired surrogates`
+    : undefined;
 }
 
 function charCount(value: string): number {

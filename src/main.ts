@@ -3,6 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { APP_OPTIONS, configureApp } from './app.setup';
+import { gracefulClose } from './common/http/graceful-close';
 import { loadEnvironment } from './config/environment';
 import { describeTarget, parseDatabaseUrl } from './database/database-url';
 import { PROJECT_ROOT } from './database/project-root';
@@ -36,15 +37,15 @@ async function bootstrap(): Promise<void> {
 }
 
 /**
- * On SIGTERM or SIGINT: stop accepting connections, let the requests in flight finish, then
- * close the modules and the database, and exit 0. (Nest's own shutdown hooks would destroy the
- * modules before closing the server, under requests still running, and end the process by
- * re-raising the signal.) If that takes longer than `timeoutMs`, exit 1 anyway; a second
- * signal kills the process at once.
+ * On SIGTERM or SIGINT: stop accepting connections, let the requests in flight finish (and end
+ * keep-alive connections after them, see `gracefulClose`), then close the modules and the
+ * database, and exit 0. (Nest's own shutdown hooks would destroy the modules before closing the
+ * server, under requests still running, and end the process by re-raising the signal.) If that
+ * takes longer than `timeoutMs`, exit 1 anyway; a second signal kills the process at once.
  */
 function closeOnSignals(app: INestApplication, timeoutMs: number): void {
   const logger = new Logger('Shutdown');
-  const server = app.getHttpServer() as Server;
+  const closeServer = gracefulClose(app.getHttpServer() as Server);
   const close = async (signal: NodeJS.Signals): Promise<void> => {
     process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
     logger.log(`${signal}: finishing requests in flight, then closing`);
@@ -52,7 +53,7 @@ function closeOnSignals(app: INestApplication, timeoutMs: number): void {
       logger.error(`Requests still in flight after ${timeoutMs} ms; exiting anyway`);
       process.exit(1);
     }, timeoutMs).unref();
-    await new Promise((resolve) => server.close(resolve));
+    await closeServer();
     await app.close();
     logger.log('Closed: requests finished, database connection closed');
     process.exit(0);

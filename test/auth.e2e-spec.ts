@@ -417,10 +417,13 @@ describeEachDatabase('accounts', (kind) => {
     );
 
     it.each(targets.map((t) => [t.name, t] as const))(
-      "%s: 2xx with the owner's token",
+      "%s: 2xx with the owner's token, the scheme in any letter case (RFC 9110 §11.1)",
       async (_name, target) => {
         const { owner, post } = await scene();
-        const res = await target.send(owner, post).set(owner.auth);
+        const scheme = ['Bearer', 'bearer', 'BEARER'][targets.indexOf(target) % 3];
+        const res = await target
+          .send(owner, post)
+          .set('Authorization', `${scheme} ${owner.accessToken}`);
         expect(res.status).toBeGreaterThanOrEqual(200);
         expect(res.status).toBeLessThan(300);
       },

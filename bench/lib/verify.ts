@@ -253,7 +253,10 @@ export async function verifyWrites(app: string, raw: string, accounts: Accounts)
     [post('/posts', { body: 'nobody signed in' }), { status: 401, what: 'no Authorization' }],
     [post('/posts', { body: 'x' }, 'Basic dXNlcjpwYXNz'), { status: 401, what: 'Basic' }],
     [post('/posts', { body: 'x' }, 'Bearer'), { status: 401, what: 'Bearer without a token' }],
-    [post('/posts', { body: 'x' }, `bearer ${user.accessToken}`), { status: 401, what: 'bearer' }],
+    [
+      post('/posts', { body: 'lower-case scheme' }, `bearer ${user.accessToken}`),
+      { mask: noTime, status: 201, what: 'bearer' },
+    ],
     [post('/posts', { body: 'x' }, `Bearer ${user.accessToken}!`), { status: 401, what: '"!"' }],
     ...(await badTokens(user, other)).map(([what, token]): Check => [
       post('/posts', { body: 'x' }, bearer(token)),

@@ -15,7 +15,7 @@ import { SessionQueries } from './session.queries';
 /** The challenge every 401 carries (RFC 6750); the error filter adds it when it is missing. */
 export const BEARER_CHALLENGE = 'Bearer realm="microblog"';
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 
 /**
  * The one global guard (`APP_GUARD`): every handler needs a valid access token, unless it is

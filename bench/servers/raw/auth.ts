@@ -21,7 +21,7 @@ export const TOKEN_ISSUER = 'microblog-nest';
 export const TOKEN_AUDIENCE = 'microblog-nest:api';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/;
+const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 const POSITIVE_INT = /^[1-9]\d{0,9}$/;
 const INVALID_TOKEN = { 'WWW-Authenticate': `${BEARER_CHALLENGE}, error="invalid_token"` };
 

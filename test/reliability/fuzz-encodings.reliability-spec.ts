@@ -1,38 +1,51 @@
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describeFuzzing, failure } from './support/fuzz';
-import { objectText, validPostBody, withField } from './support/fuzz-arbitraries';
+import { credentials, objectText, validPostBody, withField } from './support/fuzz-arbitraries';
 import {
   BODY_LIMIT_BYTES,
+  expectedWithoutBody,
   expectedWrite,
   writeRequest,
+  writesOnSuccess,
   type WriteTarget,
 } from './support/fuzz-contract';
 
 /*
  * Bad input: write bodies as bytes on the wire (see support/fuzz.ts for the oracle every request
  * goes through): wrong content types and encodings, truncated, oversized, deeply nested and
- * compressed bodies, and bytes that are not valid UTF-8.
+ * compressed bodies, and bytes that are not valid UTF-8, signed in or not. What is wrong with
+ * the body itself is answered before the token is looked at.
  */
 
 describeFuzzing('content types, encodings and bytes of write bodies', (session) => {
   it('answers wrong content types, encodings, truncated, oversized and deep bodies with the right 4xx', async () => {
-    const user = await session.createUser();
-    const post = await session.createPost(user);
+    const [owner, other] = await session.accountPair();
+    const post = await session.createPost(owner);
     let made = 0;
     const bodies: { target: WriteTarget; text: () => string }[] = [
       {
         target: { route: 'POST /users' },
-        text: () => JSON.stringify({ username: `wire-${++made}`, email: `wire-${made}@x.io` }),
+        text: () =>
+          JSON.stringify({
+            username: `wire-${++made}`,
+            email: `wire-${made}@x.io`,
+            password: `wire-password-${made}`,
+          }),
       },
-      { target: { route: 'PATCH /users/:id', id: user }, text: () => '{}' },
-      {
-        target: { route: 'POST /posts' },
-        text: () => JSON.stringify({ body: 'over the wire', authorId: user }),
-      },
+      { target: { route: 'PATCH /users/:id', id: owner.id }, text: () => '{}' },
+      { target: { route: 'POST /posts' }, text: () => JSON.stringify({ body: 'over the wire' }) },
       {
         target: { route: 'PATCH /posts/:id', id: post },
         text: () => JSON.stringify({ body: 'over the wire' }),
+      },
+      {
+        target: { route: 'POST /auth/login' },
+        text: () =>
+          objectText([
+            ['login', owner.username],
+            ['password', owner.password],
+          ]),
       },
     ];
     // What the API does with each Content-Type: parse it as JSON, or refuse it with a 4xx.
@@ -88,20 +101,22 @@ describeFuzzing('content types, encodings and bytes of write bodies', (session) 
         body: fc.constantFrom(...bodies),
         contentType: fc.constantFrom(...contentTypes),
         mangle,
+        credentials: credentials(session.badAuthorizations),
       }),
-      async ({ body, contentType: [type, handling], mangle: m }) => {
+      async ({ body, contentType: [type, handling], mangle: m, credentials: creds }) => {
         const valid = body.text();
+        const { auth, actor } = session.sender(creds, owner, other);
         let payload: string | Buffer = valid;
         const headers: Record<string, string> = type === undefined ? {} : { 'content-type': type };
         let expected: number | '4xx';
         switch (m.kind) {
           case 'none':
             expected =
-              handling === 'json' ? expectedWrite(session.file, body.target, valid) : handling;
+              handling === 'json' ? expectedWrite(session, body.target, valid, actor) : handling;
             break;
           case 'empty':
             payload = '';
-            expected = 400; // no body at all, whatever its type
+            expected = expectedWithoutBody(body.target, actor); // whatever its type
             break;
           case 'truncate':
             payload = valid.slice(0, 1 + (m.at % (valid.length - 1)));
@@ -119,7 +134,7 @@ describeFuzzing('content types, encodings and bytes of write bodies', (session) 
             payload = gzipSync(valid);
             headers['content-encoding'] = 'gzip';
             expected =
-              handling === 'json' ? expectedWrite(session.file, body.target, valid) : handling;
+              handling === 'json' ? expectedWrite(session, body.target, valid, actor) : handling;
             break;
           case 'gzip-bomb':
             // 2 MB of spaces in 2 KB: the limit applies to what it inflates to.
@@ -139,22 +154,26 @@ describeFuzzing('content types, encodings and bytes of write bodies', (session) 
             expected = handling === 'json' ? '4xx' : handling;
             break;
         }
-        const req = writeRequest(body.target, payload, headers);
+        const req = writeRequest(body.target, payload, headers, auth);
         if (expected === '4xx') {
           const { res } = await session.exchange(req);
           if (![400, 413, 415].includes(res.status)) {
             throw failure(req, res, `expected 400, 413 or 415, got ${res.status}`);
           }
-        } else {
-          await session.expectStatus(req, expected);
+          return;
+        }
+        const writes = writesOnSuccess(body.target, expected);
+        const { res } = await session.expectStatus(req, expected, writes);
+        if (res.status < 300) {
+          session.learn(body.target, JSON.parse(valid) as Record<string, unknown>, res);
         }
       },
     );
   }, 90_000);
 
   it('refuses bodies that are not valid UTF-8 (including UTF-8-encoded surrogates) with 400', async () => {
-    const user = await session.createUser();
-    const post = await session.createPost(user);
+    const [owner, other] = await session.accountPair();
+    const post = await session.createPost(owner);
     const INVALID_UTF8 = [
       [0xff],
       [0xfe],
@@ -167,8 +186,17 @@ describeFuzzing('content types, encodings and bytes of write bodies', (session) 
       [0xf8, 0x88, 0x80, 0x80, 0x80],
     ].map((bytes) => Buffer.from(bytes));
     const targets: { target: WriteTarget; entries: [string, unknown][]; field: string }[] = [
-      { target: { route: 'POST /posts' }, entries: [['authorId', user]], field: 'body' },
+      { target: { route: 'POST /posts' }, entries: [], field: 'body' },
       { target: { route: 'PATCH /posts/:id', id: post }, entries: [], field: 'body' },
+      {
+        target: { route: 'POST /users' },
+        entries: [
+          ['username', 'utf8'],
+          ['email', 'utf8@example.com'],
+        ],
+        field: 'password',
+      },
+      { target: { route: 'POST /auth/login' }, entries: [['login', 'utf8']], field: 'password' },
     ];
     await session.fuzz(
       'bodies that are not valid UTF-8',
@@ -177,8 +205,9 @@ describeFuzzing('content types, encodings and bytes of write bodies', (session) 
         target: fc.constantFrom(...targets),
         before: validPostBody,
         bad: fc.constantFrom(...INVALID_UTF8),
+        credentials: credentials(session.badAuthorizations),
       }),
-      async ({ target, before, bad }) => {
+      async ({ target, before, bad, credentials: creds }) => {
         // A valid post body with the invalid bytes at its end, inside the JSON string.
         const marked = objectText([...target.entries, [target.field, `${before}\u0001`]]);
         const at = marked.lastIndexOf('\\u0001');
@@ -187,8 +216,8 @@ describeFuzzing('content types, encodings and bytes of write bodies', (session) 
           bad,
           Buffer.from(marked.slice(at + '\\u0001'.length)),
         ]);
-        const req = writeRequest(target.target, payload);
-        await session.expectStatus(req, 400);
+        const { auth } = session.sender(creds, owner, other);
+        await session.expectStatus(writeRequest(target.target, payload, undefined, auth), 400);
       },
     );
   }, 60_000);

@@ -1,13 +1,16 @@
 import fc from 'fast-check';
 import type { DatabaseFile } from './support/database-file';
-import { describeFuzzing, type FuzzSession } from './support/fuzz';
-import { ABSENT_IDS, CANONICAL_ID, MAX_ID } from './support/fuzz-contract';
+import { describeFuzzing, type FuzzAccount, type FuzzSession } from './support/fuzz';
+import { type Credentials, credentials } from './support/fuzz-arbitraries';
+import { ABSENT_IDS, type Actor, CANONICAL_ID, MAX_ID } from './support/fuzz-contract';
 import type { HttpRequest } from './support/http-client';
 
 /*
  * Bad input: ids in paths, on every :id route (see support/fuzz.ts for the oracle every request
- * goes through). A path id is valid only in its canonical form, and only up to MAX_ID: anything
- * else is a 400, and a valid id of no row is a 404.
+ * goes through), signed in as the owner, as someone else, or not at all. A path id is valid only
+ * in its canonical form, and only up to MAX_ID: anything else is a 400, and a valid id of no row
+ * is a 404. A PATCH or DELETE needs a valid token first (401), and is only for the user
+ * themselves or the post's author (403).
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -50,23 +53,52 @@ function canonicalId(segment: string): number | undefined {
   return CANONICAL_ID.test(decoded) && Number(decoded) <= MAX_ID ? Number(decoded) : undefined;
 }
 
-/** The status a request for `segment` on `route` must get, given the rows in the database `file`. */
-function expectedId(file: DatabaseFile, route: IdRoute, segment: string): number {
+/** Whether a path segment can be percent-decoded at all: if not, the URL is a 400 outright. */
+function decodable(segment: string): boolean {
+  try {
+    decodeURIComponent(segment);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Who owns the row `id` of `table`: the user themselves, or the post's author. */
+function ownerOf(file: DatabaseFile, table: IdRoute['table'], id: number): number | undefined {
+  return table === 'user' ? file.user(id)?.id : file.post(id)?.user_id;
+}
+
+/**
+ * The status a request for `segment` on `route` by `actor` must get, given the rows in the
+ * database `file`: a URL that cannot be decoded is a 400 before anything else; a change needs
+ * a valid token (401) before its id is looked at.
+ */
+function expectedId(file: DatabaseFile, route: IdRoute, segment: string, actor: Actor): number {
+  if (!decodable(segment)) {
+    return 400;
+  }
+  const changes = route.method !== 'GET';
+  if (changes && !actor) {
+    return 401;
+  }
   const id = canonicalId(segment);
   if (id === undefined) {
     return 400;
   }
-  const exists = route.table === 'user' ? file.user(id) : file.post(id);
-  return exists ? route.ok : 404;
+  const owner = ownerOf(file, route.table, id);
+  if (owner === undefined) {
+    return 404;
+  }
+  return changes && owner !== actor!.userId ? 403 : route.ok;
 }
 
-function idRequest(route: IdRoute, segment: string): HttpRequest {
+function idRequest(route: IdRoute, segment: string, auth: Record<string, string>): HttpRequest {
   return {
     method: route.method,
     path: route.path(segment),
     ...(route.body === undefined
-      ? {}
-      : { body: route.body, headers: { 'content-type': 'application/json' } }),
+      ? { headers: auth }
+      : { body: route.body, headers: { 'content-type': 'application/json', ...auth } }),
   };
 }
 
@@ -132,54 +164,92 @@ const LOOK_ALIKES: ((id: number) => string)[] = [
 // The properties
 // ---------------------------------------------------------------------------------------------
 
-/** Two users and two posts by the first of them, made before a property: rows its ids find. */
-async function idFixtures(session: FuzzSession): Promise<Record<IdRoute['table'], number[]>> {
-  const users = [await session.createUser(), await session.createUser()];
-  const posts = [await session.createPost(users[0]), await session.createPost(users[0])];
-  return { user: users, post: posts };
+/**
+ * Two accounts and two posts by the first of them (the owner), made before a property: rows its
+ * ids find, and who may change them.
+ */
+async function idFixtures(session: FuzzSession) {
+  const [owner, other] = await session.accountPair();
+  const posts = [await session.createPost(owner), await session.createPost(owner)];
+  const ids: Record<IdRoute['table'], number[]> = { user: [owner.id, other.id], post: posts };
+  return { owner, other, ids };
+}
+
+interface IdCase {
+  route: IdRoute;
+  segment: string;
+  credentials: Credentials;
 }
 
 describeFuzzing('ids in paths', (session) => {
-  /** Sends `segment` to `route`: its status must be the one the model gives. */
-  const expectIdStatus = async ({ route, segment }: { route: IdRoute; segment: string }) => {
-    await session.expectStatus(idRequest(route, segment), expectedId(session.file, route, segment));
+  /** Sends `segment` to `route` as `credentials`: its status must be the one the model gives. */
+  const expectIdStatus = async (
+    { route, segment, credentials: creds }: IdCase,
+    owner: FuzzAccount,
+    other: FuzzAccount,
+  ) => {
+    const { auth, actor } = session.sender(creds, owner, other);
+    await session.expectStatus(
+      idRequest(route, segment, auth),
+      expectedId(session.file, route, segment, actor),
+    );
   };
 
-  it('answers garbage, huge, negative and unicode ids by the contract (400, or 404 for no row), on every :id route', async () => {
-    const fixtures = await idFixtures(session);
-    const cases = fc.constantFrom(...ID_ROUTES).chain((route) =>
-      fc.record({
-        route: fc.constant(route),
-        segment: idSegment(fixtures[route.table]).filter(
-          // Deleting a fixture would leave the other cases nothing to find.
-          (segment) =>
-            route.method !== 'DELETE' || !fixtures[route.table].includes(canonicalId(segment) ?? 0),
-        ),
-      }),
+  /**
+   * Whether the case would delete a fixture (a user deleting themselves, the owner a post):
+   * the other cases would have nothing left to find, or no account to act as.
+   */
+  const deletesFixture = (
+    { route, segment, credentials: creds }: IdCase,
+    { owner, other, ids }: Awaited<ReturnType<typeof idFixtures>>,
+  ) => {
+    const id = canonicalId(segment);
+    const actor = creds.as === 'owner' ? owner.id : creds.as === 'other' ? other.id : undefined;
+    const ownerOfRow = route.table === 'post' ? owner.id : id;
+    return (
+      route.method === 'DELETE' &&
+      id !== undefined &&
+      ids[route.table].includes(id) &&
+      actor === ownerOfRow
     );
+  };
+
+  it('answers garbage, huge, negative and unicode ids by the contract (400, or 404 for no row, after 401 and before 403), on every :id route', async () => {
+    const fixtures = await idFixtures(session);
+    const cases = fc
+      .constantFrom(...ID_ROUTES)
+      .chain((route) =>
+        fc.record({
+          route: fc.constant(route),
+          segment: idSegment(fixtures.ids[route.table]),
+          credentials: credentials(session.badAuthorizations),
+        }),
+      )
+      .filter((c) => !deletesFixture(c, fixtures));
     await session.fuzz(
       'ids: garbage, huge, unicode, percent-encoded',
       { seed: 0x1d5, numRuns: 1200 },
       cases,
-      expectIdStatus,
+      (c) => expectIdStatus(c, fixtures.owner, fixtures.other),
     );
   }, 90_000);
 
-  it('answers other spellings of an existing id ("01", "1.0", "+1", " 1", "0x1") with 400, touching nothing', async () => {
+  it('answers other spellings of an existing id ("01", "1.0", "+1", " 1", "0x1") with 400 (401 without a token), touching nothing', async () => {
     const fixtures = await idFixtures(session);
     const cases = fc.record({
       route: fc.constantFrom(...ID_ROUTES),
       spell: fc.constantFrom(...LOOK_ALIKES),
       pick: fc.nat(),
+      credentials: credentials(session.badAuthorizations),
     });
     await session.fuzz(
       'ids: non-canonical spellings of existing ids',
       { seed: 0x10ca1, numRuns: 300 },
-      cases.map(({ route, spell, pick }) => {
-        const ids = fixtures[route.table];
-        return { route, segment: spell(ids[pick % ids.length]) };
+      cases.map(({ route, spell, pick, credentials: creds }) => {
+        const ids = fixtures.ids[route.table];
+        return { route, segment: spell(ids[pick % ids.length]), credentials: creds };
       }),
-      expectIdStatus,
+      (c) => expectIdStatus(c, fixtures.owner, fixtures.other),
     );
   }, 60_000);
 });

@@ -1,13 +1,36 @@
 import fc from 'fast-check';
 import { describeFuzzing, failure, READS } from './support/fuzz';
-import { ABSENT_IDS } from './support/fuzz-contract';
+import { badAuthorization } from './support/fuzz-arbitraries';
+import { ABSENT_IDS, bodyProblem } from './support/fuzz-contract';
 import type { HttpRequest } from './support/http-client';
 
 /*
  * Bad input: every method on every route, routes that do not exist, and /health (see
- * support/fuzz.ts for the oracle every request goes through). None of these requests can
- * succeed as a write, so none may write.
+ * support/fuzz.ts for the oracle every request goes through), without a token or with one that
+ * is not valid. None of these requests can succeed as a write, so none may write; one for a
+ * route that needs a token gets a 401, unless its body is refused first.
  */
+
+/** The routes (of the paths below) that need a valid access token. */
+const PROTECTED = new Set(
+  [
+    'POST /posts',
+    'POST /auth/logout',
+    'POST /auth/logout-all',
+    'GET /users/me',
+    'HEAD /users/me',
+    ...['PATCH', 'DELETE'].flatMap((method) => [`${method} /users/:id`, `${method} /posts/:id`]),
+  ].map((route) => route.replace(':id', String(ABSENT_IDS.min + 7))),
+);
+
+/**
+ * What a request without a valid token must get on a route that needs one: a write's body, if
+ * it has one, is read first (400 for one that is no JSON object), then the token (401).
+ */
+function expectedWithoutToken(method: string, text: string | undefined): number {
+  const write = ['POST', 'PATCH', 'PUT'].includes(method);
+  return (write && text !== undefined && bodyProblem(text)) || 401;
+}
 
 describeFuzzing('methods and routes', (session) => {
   it('answers every method on every route, and routes that do not exist, without a 5xx or a write', async () => {
@@ -32,6 +55,14 @@ describeFuzzing('methods and routes', (session) => {
       '/%00',
       '/users/%ZZ',
       '/posts/1/../../users',
+      '/users/me',
+      '/users/me/posts',
+      '/auth',
+      '/auth/login',
+      '/auth/refresh',
+      '/auth/logout',
+      '/auth/logout-all',
+      '/auth/LOGIN',
     ];
     const randomPath = fc
       .array(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 6 }), {
@@ -63,14 +94,16 @@ describeFuzzing('methods and routes', (session) => {
           { weight: 1, arbitrary: randomPath },
         ),
         body,
+        authorization: fc.option(badAuthorization(session.badAuthorizations), { freq: 2 }),
       }),
-      async ({ method, path, body: text }) => {
+      async ({ method, path, body: text, authorization }) => {
+        const auth: Record<string, string> = authorization === null ? {} : { authorization };
         const req: HttpRequest = {
           method,
           path,
           ...(text === undefined
-            ? {}
-            : { body: text, headers: { 'content-type': 'application/json' } }),
+            ? { headers: auth }
+            : { body: text, headers: { 'content-type': 'application/json', ...auth } }),
         };
         const { res, committed } = await session.exchange(req);
         if (committed) {
@@ -78,6 +111,12 @@ describeFuzzing('methods and routes', (session) => {
         }
         if (res.status < 400 && !READS.has(method)) {
           throw failure(req, res, `a ${method} that cannot succeed got ${res.status}`);
+        }
+        const expected = PROTECTED.has(`${method} ${path}`)
+          ? expectedWithoutToken(method, text)
+          : undefined;
+        if (expected !== undefined && res.status !== expected) {
+          throw failure(req, res, `expected ${expected} without a valid token, got ${res.status}`);
         }
       },
     );

@@ -4,6 +4,7 @@ import { createTestDatabase, migrateToLatest, type TestDatabase } from '../suppo
 import { AppProcess } from './support/app-process';
 import { DatabaseFile } from './support/database-file';
 import { HttpClient, json } from './support/http-client';
+import { bearer, Ledger, makeAccounts } from './support/workload';
 
 /**
  * Another process (here: the test, as an operator's script or the seed command would) holds
@@ -15,19 +16,15 @@ describe('SQLite: a writer in another process', () => {
   let app: AppProcess;
   let client: HttpClient;
   let other: Database.Database;
-  let authorId: number;
+  let auth: Record<string, string>;
 
   beforeAll(async () => {
     db = await createTestDatabase('sqlite');
     await migrateToLatest(db.url);
     app = await AppProcess.start(db.url);
     client = new HttpClient(app.port);
-    const user = await client.send({
-      method: 'POST',
-      path: '/users',
-      body: { username: 'writer', email: 'writer@example.com' },
-    });
-    authorId = json<{ id: number }>(user).id;
+    const [writer] = await makeAccounts(client, new Ledger(), 1, 'writer');
+    auth = bearer(writer.accessToken);
     other = new Database(db.url);
   }, 30_000);
 
@@ -57,7 +54,12 @@ describe('SQLite: a writer in another process', () => {
     const responses = await holdingWriteLock(1000, () =>
       Promise.all(
         [1, 2, 3].map((n) =>
-          client.send({ method: 'POST', path: '/posts', body: { body: `waited ${n}`, authorId } }),
+          client.send({
+            method: 'POST',
+            path: '/posts',
+            body: { body: `waited ${n}` },
+            headers: auth,
+          }),
         ),
       ),
     );
@@ -70,7 +72,7 @@ describe('SQLite: a writer in another process', () => {
     const before = file.posts();
     file.close();
     const res = await holdingWriteLock(6500, () =>
-      client.send({ method: 'POST', path: '/posts', body: { body: 'gave up', authorId } }),
+      client.send({ method: 'POST', path: '/posts', body: { body: 'gave up' }, headers: auth }),
     );
     expect(res.status).toBe(503);
     expect(res.headers['retry-after']).toBe('1');
@@ -86,7 +88,8 @@ describe('SQLite: a writer in another process', () => {
     const retried = await client.send({
       method: 'POST',
       path: '/posts',
-      body: { body: 'gave up', authorId },
+      body: { body: 'gave up' },
+      headers: auth,
     });
     expect(retried.status).toBe(201);
   }, 30_000);

@@ -13,6 +13,18 @@ export interface UserRow {
   password_hash: string | null;
 }
 
+export interface SessionRow {
+  id: number;
+  user_id: number;
+  revoked_at: number | string | null;
+}
+
+export interface RefreshTokenRow {
+  session_id: number;
+  token_hash: string;
+  used_at: number | string | null;
+}
+
 /**
  * A second connection to the app's SQLite file, the way an operator would look at it: integrity,
  * rows, and `data_version`, which changes whenever another connection commits a write.
@@ -42,6 +54,20 @@ export class DatabaseFile {
     return this.db
       .prepare('select id, username, email, password_hash from user order by id')
       .all() as UserRow[];
+  }
+
+  /** The sign-in sessions. */
+  sessions(): SessionRow[] {
+    return this.db
+      .prepare('select id, user_id, revoked_at from auth_session order by id')
+      .all() as SessionRow[];
+  }
+
+  /** The refresh tokens, as the app stores them: their SHA-256 in hex. */
+  refreshTokens(): RefreshTokenRow[] {
+    return this.db
+      .prepare('select session_id, token_hash, used_at from refresh_token order by id')
+      .all() as RefreshTokenRow[];
   }
 
   /** One user's row, or undefined when there is none. */

@@ -3,7 +3,6 @@ import {
   chars,
   emailOk,
   isPrototypeKey,
-  MAX_ID,
   PASSWORD_CHARS,
   passwordOk,
   POST_MAX_CHARS,
@@ -22,7 +21,32 @@ export class RawJson {
   constructor(readonly text: string) {}
 }
 
-function toJson(value: unknown): string {
+/** The credentials of a fixture account, as they are when a case runs. */
+export interface Owner {
+  username: string;
+  email: string;
+  password: string;
+}
+
+/**
+ * One of the owner's credentials, filled in when the case runs: generators run before the cases
+ * that may change them (a new password, a new username). `EMAIL` is the email in upper case.
+ */
+export class OwnerValue {
+  constructor(readonly field: 'username' | 'email' | 'EMAIL' | 'password') {}
+
+  of(owner: Owner): string {
+    return this.field === 'EMAIL' ? owner.email.toUpperCase() : owner[this.field];
+  }
+}
+
+function toJson(value: unknown, owner?: Owner): string {
+  if (value instanceof OwnerValue) {
+    if (!owner) {
+      throw new Error(`no owner to take the ${value.field} of`);
+    }
+    return JSON.stringify(value.of(owner));
+  }
   return value instanceof RawJson ? value.text : JSON.stringify(value);
 }
 
@@ -32,9 +56,13 @@ export function withField(objectJson: string, key: string, valueJson: string): s
   return objectJson === '{}' ? `{${field}}` : `${objectJson.slice(0, -1)},${field}}`;
 }
 
-/** An object as JSON text from its entries: keeps `__proto__` keys and duplicate keys. */
-export function objectText(entries: [string, unknown][]): string {
-  return `{${entries.map(([key, value]) => `${JSON.stringify(key)}:${toJson(value)}`).join(',')}}`;
+/**
+ * An object as JSON text from its entries: keeps `__proto__` keys and duplicate keys, and fills
+ * in `OwnerValue`s from `owner`.
+ */
+export function objectText(entries: [string, unknown][], owner?: Owner): string {
+  const fields = entries.map(([key, value]) => `${JSON.stringify(key)}:${toJson(value, owner)}`);
+  return `{${fields.join(',')}}`;
 }
 
 const HUGE_NUMBERS = (
@@ -245,16 +273,33 @@ const wrongType = fc.oneof(
 /** Keys no DTO declares; prototype member names are left to their own property. */
 const UNKNOWN_KEYS = [
   ...'__proto__ constructor prototype id passwordHash password_hash isAdmin timestamp'.split(' '),
-  ...'author user_id USERNAME é $where username[$ne]'.split(' '),
-  ...['body ', '', ' ', '\0'],
+  ...'author authorId user_id userId sub sid accessToken USERNAME é $where'.split(' '),
+  ...['username[$ne]', 'body ', '', ' ', '\0'],
 ];
 export const unknownKey = fc.oneof(
   fc.constantFrom(...UNKNOWN_KEYS),
   fc.string({ unit: 'grapheme', maxLength: 10 }).filter((key) => !isPrototypeKey(key)),
 );
 
-/** The entries of a body for `route`: each field valid, invalid, of the wrong type or absent. */
-export function fieldEntries(route: WriteRoute, authorIds: fc.Arbitrary<unknown>) {
+/** A refresh token's shape (43 base64url characters), but none the app issued. */
+export const unknownRefreshToken = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((bytes) => Buffer.from(bytes).toString('base64url'));
+
+const badRefreshToken = fc.oneof(
+  fc.constantFrom('', 'x', 'A'.repeat(42), 'A'.repeat(44), `${'A'.repeat(42)}=`, 'null'),
+  unknownRefreshToken.map((token) => `${token.slice(0, 42)}+`),
+  unknownRefreshToken.map((token) => `${token}\0`),
+  fc.string({ maxLength: 50 }),
+);
+
+/**
+ * The entries of a body for `route`: each field valid, invalid, of the wrong type or absent. A
+ * password (or `login`, `currentPassword`) may be the owner's, filled in when the case runs
+ * (`OwnerValue`). Valid passwords cost a password hash (20-40 ms) wherever they reach one, so
+ * they are rare but where they are required.
+ */
+export function fieldEntries(route: WriteRoute) {
   const choose = (
     valid: fc.Arbitrary<unknown>,
     invalid: fc.Arbitrary<unknown>,
@@ -266,18 +311,60 @@ export function fieldEntries(route: WriteRoute, authorIds: fc.Arbitrary<unknown>
       { weight: 1, arbitrary: wrongType },
       { weight: absent, arbitrary: fc.constant(undefined) },
     );
-  const fields: Record<string, fc.Arbitrary<unknown>> = {
-    username: choose(validUsername, invalidUsername, route === 'PATCH /users/:id' ? 4 : 1),
-    email: choose(validEmail, invalidEmail, route === 'PATCH /users/:id' ? 4 : 1),
-    // Rare: a valid password costs a scrypt hash (~50-100 ms).
-    password: fc.oneof(
+  const owner = (field: OwnerValue['field']) => fc.constant(new OwnerValue(field));
+  const password: Partial<Record<WriteRoute, fc.Arbitrary<unknown>>> = {
+    // Required for a sign-up.
+    'POST /users': fc.oneof(
+      { weight: 6, arbitrary: validPassword },
+      { weight: 2, arbitrary: invalidPassword },
+      { weight: 1, arbitrary: wrongType },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+    ),
+    // Rare: a new password costs two hashes (checking the current one, hashing the new one).
+    'PATCH /users/:id': fc.oneof(
       { weight: 85, arbitrary: fc.constant(undefined) },
       { weight: 3, arbitrary: validPassword },
       { weight: 8, arbitrary: invalidPassword },
       { weight: 4, arbitrary: wrongType },
     ),
+    // The owner's, or a wrong one; checked against a hash even when no one has the login.
+    'POST /auth/login': fc.oneof(
+      { weight: 3, arbitrary: owner('password') },
+      { weight: 2, arbitrary: fc.oneof(validPassword, fc.constantFrom('x', 'short')) },
+      { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(257), '\0'.repeat(8), 'pw \ud800') },
+      { weight: 1, arbitrary: wrongType },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+    ),
+  };
+  const fields: Record<string, fc.Arbitrary<unknown>> = {
+    username: choose(validUsername, invalidUsername, route === 'PATCH /users/:id' ? 4 : 1),
+    email: choose(validEmail, invalidEmail, route === 'PATCH /users/:id' ? 4 : 1),
+    password: password[route] ?? fc.constant(undefined),
+    // Needed for a new email or password: the owner's, a wrong one, an invalid one, or none.
+    currentPassword: fc.oneof(
+      { weight: 4, arbitrary: owner('password') },
+      { weight: 1, arbitrary: fc.oneof(validPassword, fc.constantFrom('', 'x')) },
+      { weight: 1, arbitrary: fc.constantFrom('x'.repeat(257), 'pw\0pw', 'pw \udfff') },
+      { weight: 1, arbitrary: wrongType },
+      { weight: 3, arbitrary: fc.constant(undefined) },
+    ),
     body: choose(validPostBody, invalidPostBody),
-    authorId: choose(authorIds, fc.constantFrom(0, -1, 1.5, MAX_ID + 1, 2 ** 53 + 1)),
+    // A sign-in's: the owner's, or anyone's or no one's, or invalid.
+    login: fc.oneof(
+      {
+        weight: 3, // the owner's username, or email in any case
+        arbitrary: fc.constantFrom(
+          new OwnerValue('username'),
+          new OwnerValue('email'),
+          new OwnerValue('EMAIL'),
+        ),
+      },
+      { weight: 2, arbitrary: fc.oneof(validUsername, validEmail) },
+      { weight: 1, arbitrary: fc.constantFrom('', 'x'.repeat(121), 'john\0', 'pw \ud800') },
+      { weight: 1, arbitrary: wrongType },
+      { weight: 1, arbitrary: fc.constant(undefined) },
+    ),
+    refreshToken: choose(unknownRefreshToken, badRefreshToken),
   };
   const names = WRITE_FIELDS[route];
   return fc
@@ -308,4 +395,71 @@ export function fieldEntries(route: WriteRoute, authorIds: fc.Arbitrary<unknown>
       }
       return entries;
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Credentials
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Whose credentials a case is sent with: the owner's valid access token (of the user or post it
+ * is for), another account's, none, or an `Authorization` header that is no valid token.
+ */
+export type Credentials =
+  { as: 'owner' } | { as: 'other' } | { as: 'nobody' } | { as: 'bad'; authorization: string };
+
+/**
+ * `Authorization` values that are no valid access token: `known` ones made against the running
+ * app (signed out, forged, tampered, expired...), and any text a client could send.
+ */
+export function badAuthorization(known: string[]): fc.Arbitrary<string> {
+  const printable = fc.string({
+    unit: fc.integer({ min: 0x20, max: 0x7e }).map((code) => String.fromCharCode(code)),
+    maxLength: 60,
+  });
+  return fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...known) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        '',
+        'Bearer',
+        'Bearer ',
+        'Bearer null',
+        'Bearer undefined',
+        'Bearer a.b.c',
+        'Bearer eyJ.eyJ.',
+        'Bearer ====',
+        'Basic dXNlcjpwYXNzd29yZA==',
+        'Digest username="john"',
+        'Token abc',
+        'Bearer\tabc',
+        `Bearer ${'A'.repeat(4000)}`,
+      ),
+    },
+    { weight: 1, arbitrary: printable },
+    { weight: 1, arbitrary: printable.map((text) => `Bearer ${text}`) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(fc.base64String({ minLength: 4, maxLength: 40 }), { minLength: 3, maxLength: 3 })
+        .map((parts) => `Bearer ${parts.join('.').replace(/=/g, '')}`),
+    },
+  );
+}
+
+/** Credentials, mostly the owner's, that a property sends its cases with. */
+export function credentials(known: string[]): fc.Arbitrary<Credentials> {
+  return fc.oneof(
+    { weight: 6, arbitrary: fc.constant({ as: 'owner' as const }) },
+    { weight: 1, arbitrary: fc.constant({ as: 'other' as const }) },
+    { weight: 1, arbitrary: fc.constant({ as: 'nobody' as const }) },
+    {
+      weight: 2,
+      arbitrary: badAuthorization(known).map((authorization) => ({
+        as: 'bad' as const,
+        authorization,
+      })),
+    },
+  );
 }

@@ -1,4 +1,5 @@
 import { PasswordHasher } from './password-hasher';
+import { WERKZEUG_HASHES } from '../../test/support/werkzeug-hashes';
 import { PASSWORD_HASH_MAX_LENGTH } from './entities/user.entity';
 
 /** A hash release 0.1.0 stored for "correct horse battery staple" (scrypt, N=2^15). */
@@ -52,10 +53,39 @@ describe('PasswordHasher', () => {
     expect(hasher.needsRehash(old)).toBe(false);
   });
 
-  it.each(['', 'plain', 'scrypt$ln=10,r=8,p=1$short$short', '$argon2i$v=19$m=1024,t=1,p=1$a$b'])(
-    'rejects a malformed stored value (%j) instead of throwing',
-    async (encoded) => {
-      await expect(hasher.verify('anything', encoded)).resolves.toBe(false);
+  it.each([
+    ['pbkdf2', 'correct horse battery staple'],
+    ['pbkdf2Sha512', 'ünïcödé pässwörd'],
+    ['scrypt', 'correct horse battery staple'],
+  ] as const)(
+    "verifies Werkzeug's %s hash from a Flask app's database, and says it needs a rehash",
+    async (name, password) => {
+      const encoded = WERKZEUG_HASHES[name];
+      await expect(hasher.verify(password, encoded)).resolves.toBe(true);
+      await expect(hasher.verify(`${password}!`, encoded)).resolves.toBe(false);
+      expect(hasher.needsRehash(encoded)).toBe(true);
     },
   );
+
+  it('refuses Werkzeug hashes whose cost is out of bounds, without computing them', async () => {
+    const [, salt, key] = WERKZEUG_HASHES.scrypt.split('$');
+    for (const method of ['scrypt:4194304:8:1', 'scrypt:1000:8:1', 'scrypt:32768:0:1']) {
+      await expect(
+        hasher.verify('correct horse battery staple', `${method}$${salt}$${key}`),
+      ).resolves.toBe(false);
+    }
+    const pbkdf2 = WERKZEUG_HASHES.pbkdf2.replace(':260000$', ':99999999$');
+    await expect(hasher.verify('correct horse battery staple', pbkdf2)).resolves.toBe(false);
+  });
+
+  it.each([
+    '',
+    'plain',
+    'scrypt$ln=10,r=8,p=1$short$short',
+    '$argon2i$v=19$m=1024,t=1,p=1$a$b',
+    'pbkdf2:md5:1000$salt$0123456789abcdef0123456789abcdef',
+    'pbkdf2:sha256:1000$salt$0123',
+  ])('rejects a malformed stored value (%j) instead of throwing', async (encoded) => {
+    await expect(hasher.verify('anything', encoded)).resolves.toBe(false);
+  });
 });

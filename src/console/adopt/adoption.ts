@@ -219,11 +219,7 @@ export class Adoption {
       return;
     }
     const textTimestamps = this.target.driver === 'sqlite';
-    report.problems.push(
-      ...(await findRowProblems(db, textTimestamps)).map(
-        describeProblem,
-      ),
-    );
+    report.problems.push(...(await findRowProblems(db, textTimestamps)).map(describeProblem));
     if (names.has(ALEMBIC_TABLE)) {
       const row = await db
         .withTables<{ [ALEMBIC_TABLE]: { version_num: string } }>()

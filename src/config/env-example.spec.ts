@@ -15,6 +15,7 @@ describe('.env.example', () => {
       'DATABASE_URL',
       'TRUST_PROXY',
       'JWT_SECRET',
+      'REDIS_URL',
     );
     expect([...new Set(documented.map((d) => d.name))].sort()).toEqual([...new Set(names)].sort());
     expect(Object.keys(new Environment()).every((name) => names.includes(name))).toBe(true);

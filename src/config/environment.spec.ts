@@ -1,5 +1,6 @@
 import { EnvironmentError, validateEnvironment } from './environment';
 import { DatabaseUrlError } from '../database/database-url';
+import { RedisUrlError } from '../redis/redis-url';
 
 describe('validateEnvironment', () => {
   it('defaults PORT to 3000 and leaves DATABASE_URL unset', () => {
@@ -103,5 +104,25 @@ describe('validateEnvironment', () => {
     expect(() => validateEnvironment({ ACCESS_TOKEN_TTL: '3601' })).toThrow(/ACCESS_TOKEN_TTL/);
     expect(validateEnvironment({}).REFRESH_TOKEN_TTL).toBe(30 * 24 * 3600);
     expect(validateEnvironment({})).toMatchObject({ LOGIN_RATE_LIMIT: 10, LOGIN_RATE_WINDOW: 900 });
+  });
+
+  it('leaves REDIS_URL unset by default, and keeps a redis:// or rediss:// one', () => {
+    expect(validateEnvironment({}).REDIS_URL).toBeUndefined();
+    expect(validateEnvironment({ REDIS_URL: '' }).REDIS_URL).toBeUndefined();
+    expect(validateEnvironment({ REDIS_URL: 'redis://127.0.0.1:6379' }).REDIS_URL).toBe(
+      'redis://127.0.0.1:6379',
+    );
+    expect(validateEnvironment({ REDIS_URL: 'rediss://:pw@cache:6380/2' }).REDIS_URL).toBe(
+      'rediss://:pw@cache:6380/2',
+    );
+  });
+
+  it('refuses another REDIS_URL without showing its password', () => {
+    for (const url of ['memcached://:hunter2@cache', 'redis://:hunter2@cache/db', 'hunter2']) {
+      expect(() => validateEnvironment({ REDIS_URL: url })).toThrow(RedisUrlError);
+      expect(() => validateEnvironment({ REDIS_URL: url })).toThrow(
+        expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+      );
+    }
   });
 });

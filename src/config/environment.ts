@@ -14,6 +14,7 @@ import {
 } from 'class-validator';
 import { parseDatabaseUrl } from '../database/database-url';
 import { PROJECT_ROOT } from '../database/project-root';
+import { parseRedisUrl } from '../redis/redis-url';
 
 /** The environment variables the app reads (from the process or from `.env`). */
 /** pino's levels; `silent` logs nothing. */
@@ -150,10 +151,22 @@ export class Environment {
   @Min(1)
   @Max(MAX_RATE_WINDOW)
   LOGIN_RATE_WINDOW: number = 900;
+
+  /**
+   * The Redis that keeps the rate-limit counters, shared by every process and instance:
+   * `redis://` or `rediss://`, with an optional password and database number. Unset, each
+   * process counts in its own memory.
+   */
+  @IsOptional()
+  @IsString()
+  REDIS_URL?: string;
 }
 
-/** Variables whose values are never shown, not even in a validation error. */
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'CURSOR_SECRET']);
+/**
+ * Variables whose values are never shown, not even in a validation error. (`REDIS_URL` may hold a
+ * password: its own check shows the host only.)
+ */
+const SECRET_VARIABLES = new Set(['JWT_SECRET', 'CURSOR_SECRET', 'REDIS_URL']);
 
 export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
@@ -180,6 +193,9 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
     );
   }
   parseDatabaseUrl(env.DATABASE_URL, PROJECT_ROOT);
+  if (env.REDIS_URL !== undefined) {
+    parseRedisUrl(env.REDIS_URL);
+  }
   return env;
 }
 

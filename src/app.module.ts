@@ -8,6 +8,7 @@ import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { PostsModule } from './posts/posts.module';
+import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
@@ -16,6 +17,7 @@ import { UsersModule } from './users/users.module';
     LoggingModule,
     DatabaseModule,
     PaginationModule,
+    RedisModule,
     RateLimitModule,
     AuthModule,
     UsersModule,

@@ -1,10 +1,14 @@
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { seconds, ThrottlerModule } from '@nestjs/throttler';
+import { seconds, ThrottlerModule, ThrottlerStorageService } from '@nestjs/throttler';
 import type { Request } from 'express';
 import type { Environment } from '../../config/environment';
 import type { QueryDatabase } from '../../database/query-database';
 import { QUERY_DATABASE } from '../../database/read-queries';
+import type { RedisConnection } from '../../redis/redis-connection';
+import { REDIS } from '../../redis/redis.module';
+import { FallbackThrottlerStorage } from './fallback-throttler-storage';
 import { RateLimitGuard, rateLimitOf } from './rate-limit';
 
 /**
@@ -27,7 +31,9 @@ async function accountKey(db: QueryDatabase, req: Request): Promise<string> {
 }
 
 /**
- * The app's rate limits, on `@nestjs/throttler` (counts in memory, per process):
+ * The app's rate limits, on `@nestjs/throttler`, counted in Redis when `REDIS_URL` is set (one
+ * count for all processes and instances; in memory while Redis is unreachable, see
+ * `FallbackThrottlerStorage`), else in each process's memory:
  * - `signup`: accounts one client address may create (`SIGNUP_RATE_LIMIT` per
  *   `SIGNUP_RATE_WINDOW` seconds), on `POST /users`;
  * - `login`: sign-in attempts, counted both per client address and per account named
@@ -39,12 +45,24 @@ async function accountKey(db: QueryDatabase, req: Request): Promise<string> {
 @Module({
   imports: [
     ThrottlerModule.forRootAsync({
-      inject: [ConfigService, QUERY_DATABASE],
-      useFactory: (config: ConfigService<Environment, true>, db: QueryDatabase) => {
+      // Console commands, which limit nothing, build this module without RedisModule.
+      inject: [ConfigService, QUERY_DATABASE, { token: REDIS, optional: true }],
+      useFactory: (
+        config: ConfigService<Environment, true>,
+        db: QueryDatabase,
+        redis: RedisConnection | null | undefined,
+      ) => {
         const signup = config.get('SIGNUP_RATE_LIMIT', { infer: true });
         const login = config.get('LOGIN_RATE_LIMIT', { infer: true });
         const loginTtl = seconds(config.get('LOGIN_RATE_WINDOW', { infer: true }));
         return {
+          storage: redis
+            ? new FallbackThrottlerStorage(
+                new ThrottlerStorageRedisService(redis.client),
+                new ThrottlerStorageService(),
+                redis,
+              )
+            : undefined,
           throttlers: [
             {
               name: 'signup',

@@ -1,14 +1,16 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 
 /**
- * A TCP proxy in front of a database server, to make the server unreachable and reachable again
- * from the app's point of view without touching the real server: `cut()` drops every
- * connection and refuses new ones, `restore()` accepts them again on the same port.
+ * A TCP proxy in front of a server (a database, Redis), to make the server unreachable and
+ * reachable again from the app's point of view without touching the real server: `cut()` drops
+ * every connection and refuses new ones, `stall()` keeps them open but passes nothing on (a
+ * server that hangs), `restore()` forwards again on the same port.
  */
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
   private port = 0;
+  private stalled = false;
 
   private constructor(
     private readonly targetHost: string,
@@ -40,9 +42,40 @@ export class TcpProxy {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   }
 
-  /** Listens again (on the same port as before, once there is one). */
+  /**
+   * Passes nothing on any more, either way, on the open connections and on the new ones it still
+   * accepts: requests go unanswered, as from a server that hangs, until `restore()`.
+   */
+  stall(): void {
+    this.stalled = true;
+    for (const socket of this.sockets) {
+      socket.unpipe();
+    }
+  }
+
+  /**
+   * Forwards again: listens again (on the same port as before, once there is one) after `cut()`;
+   * after `stall()`, drops the stalled connections (their requests are long given up on).
+   */
   async restore(): Promise<void> {
+    if (this.server) {
+      if (this.stalled) {
+        for (const socket of this.sockets) {
+          socket.destroy();
+        }
+        this.sockets.clear();
+      }
+      this.stalled = false;
+      return;
+    }
+    this.stalled = false;
     const server = createServer((client) => {
+      if (this.stalled) {
+        this.sockets.add(client);
+        client.on('close', () => this.sockets.delete(client));
+        client.on('error', () => client.destroy());
+        return;
+      }
       const upstream = connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.sockets.add(socket);

@@ -8,6 +8,7 @@ import { AppModule } from '../../src/app.module';
 import { APP_OPTIONS, configureApp } from '../../src/app.setup';
 import { Clock } from '../../src/auth/clock';
 import { validateEnvironment } from '../../src/config/environment';
+import { REDIS_KEY_PREFIX } from '../../src/redis/redis.module';
 import { ARGON2_PARAMS, type Argon2Params } from '../../src/users/password-hasher';
 import {
   createTestDatabase,
@@ -17,12 +18,17 @@ import {
 } from './test-database';
 
 /**
- * What tests change from the defaults: no logs, and no limit on sign-ups or sign-ins (tests
- * create and sign in many users from one address; the limits have their own tests). These win
- * over `process.env`, into which ConfigModule has already copied the defaults when AppModule
- * was loaded.
+ * What tests change from the defaults: no logs, no limit on sign-ups or sign-ins (tests create
+ * and sign in many users from one address; the limits have their own tests), and no Redis
+ * unless a test gives a REDIS_URL (not the developer's own). These win over `process.env`, into
+ * which ConfigModule has already copied the defaults when AppModule was loaded.
  */
-const TEST_DEFAULTS = { LOG_LEVEL: 'silent', SIGNUP_RATE_LIMIT: '0', LOGIN_RATE_LIMIT: '0' };
+const TEST_DEFAULTS = {
+  LOG_LEVEL: 'silent',
+  SIGNUP_RATE_LIMIT: '0',
+  LOGIN_RATE_LIMIT: '0',
+  REDIS_URL: '',
+};
 
 /**
  * argon2id at a small cost, so that the suites can sign up and sign in hundreds of users: the
@@ -37,6 +43,11 @@ export interface TestAppOptions {
   clock?: Clock;
   /** Hash passwords at the production cost instead of `TEST_ARGON2_PARAMS`. */
   productionHashing?: boolean;
+  /**
+   * The prefix of the keys the app writes to Redis, required with a REDIS_URL: one of the test
+   * file's own (`uniqueRedisKeyPrefix()`), the same for apps that are to share their counts.
+   */
+  redisKeyPrefix?: string;
 }
 
 /**
@@ -48,8 +59,11 @@ export interface TestAppOptions {
 export async function createTestApp(
   url: string,
   env: Record<string, string> = {},
-  { clock, productionHashing = false }: TestAppOptions = {},
+  { clock, productionHashing = false, redisKeyPrefix }: TestAppOptions = {},
 ): Promise<INestApplication> {
+  if (env.REDIS_URL && redisKeyPrefix === undefined) {
+    throw new Error("createTestApp: a REDIS_URL needs a redisKeyPrefix of the test file's own");
+  }
   const config = new ConfigService(
     validateEnvironment({ ...process.env, ...TEST_DEFAULTS, ...env, DATABASE_URL: url }),
   );
@@ -61,6 +75,9 @@ export async function createTestApp(
   }
   if (clock) {
     builder = builder.overrideProvider(Clock).useValue(clock);
+  }
+  if (redisKeyPrefix !== undefined) {
+    builder = builder.overrideProvider(REDIS_KEY_PREFIX).useValue(redisKeyPrefix);
   }
   const moduleRef = await builder.compile();
   const app = configureApp(moduleRef.createNestApplication({ ...APP_OPTIONS, logger: false }));

@@ -1,17 +1,19 @@
+import cluster from 'node:cluster';
+import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
+import { pino, type Logger as PinoLogger } from 'pino';
 import type { INestApplication } from '@nestjs/common';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { APP_OPTIONS, configureApp } from './app.setup';
+import { runPrimary } from './cluster';
 import { gracefulClose } from './common/http/graceful-close';
-import { loadEnvironment } from './config/environment';
+import { PRETTY_OPTIONS, prettyLogs } from './common/logging/logging.module';
+import { type Environment, loadEnvironment } from './config/environment';
 import { describeTarget, parseDatabaseUrl } from './database/database-url';
 import { PROJECT_ROOT } from './database/project-root';
 
-async function bootstrap(): Promise<void> {
-  // A bad variable (e.g. an unsupported DATABASE_URL) stops the process with one line, before
-  // the app module (whose ConfigModule validates the same way) is even loaded.
-  const { PORT, DATABASE_URL, SHUTDOWN_TIMEOUT } = loadEnvironment();
+async function bootstrap({ PORT, DATABASE_URL, SHUTDOWN_TIMEOUT }: Environment): Promise<void> {
   const target = parseDatabaseUrl(DATABASE_URL, PROJECT_ROOT);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { AppModule } = require('./app.module') as typeof import('./app.module');
@@ -46,7 +48,7 @@ async function bootstrap(): Promise<void> {
 function closeOnSignals(app: INestApplication, timeoutMs: number): void {
   const logger = new Logger('Shutdown');
   const closeServer = gracefulClose(app.getHttpServer() as Server);
-  const close = async (signal: NodeJS.Signals): Promise<void> => {
+  const close = async (signal: NodeJS.Signals | 'disconnect'): Promise<void> => {
     process.removeAllListeners('SIGTERM').removeAllListeners('SIGINT');
     logger.log(`${signal}: finishing requests in flight, then closing`);
     setTimeout(() => {
@@ -58,16 +60,59 @@ function closeOnSignals(app: INestApplication, timeoutMs: number): void {
     logger.log('Closed: requests finished, database connection closed');
     process.exit(0);
   };
-  const onSignal = (signal: NodeJS.Signals): void => {
+  const onSignal = (signal: NodeJS.Signals | 'disconnect'): void => {
     close(signal).catch((err: unknown) => {
       logger.error(`Shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
       process.exit(1);
     });
   };
-  process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+  if (cluster.isWorker) {
+    // The primary decides when workers stop (see runPrimary): SIGTERM from it, or its end. A
+    // Ctrl-C reaches every process of the terminal's group; the primary handles it for all.
+    process.once('SIGTERM', onSignal).on('SIGINT', () => undefined);
+    process.once('disconnect', () => onSignal('disconnect'));
+  } else {
+    process.once('SIGTERM', onSignal).once('SIGINT', onSignal);
+  }
 }
 
-bootstrap().catch((err: unknown) => {
+/** The primary's log lines: pino, like the app's, written synchronously (it exits at once). */
+function primaryLogger({ LOG_LEVEL, LOG_FORMAT }: Environment): PinoLogger {
+  const base = { level: LOG_LEVEL, base: { pid: process.pid, context: 'Cluster' } };
+  if (!prettyLogs(LOG_FORMAT)) {
+    return pino(base, pino.destination({ sync: true }));
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pretty = require('pino-pretty') as typeof import('pino-pretty');
+  return pino(base, pretty({ ...PRETTY_OPTIONS, sync: true }));
+}
+
+function main(): void {
+  // A bad variable (e.g. an unsupported DATABASE_URL) stops the process with one line, before
+  // the app module (whose ConfigModule validates the same way) is even loaded.
+  const env = loadEnvironment();
+  if (env.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
+    runPrimary({
+      workers: env.WEB_CONCURRENCY,
+      shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT,
+      // Without JWT_SECRET (development), each process would sign with a key of its own and
+      // refuse the other workers' tokens: the workers share one, made here, for this run.
+      env: env.JWT_SECRET ? {} : { JWT_SECRET: randomBytes(32).toString('base64url') },
+      log: primaryLogger(env),
+    });
+    return;
+  }
+  bootstrap(env).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
+    // A worker's channel to the primary would keep it running; the primary sees it exit.
+    cluster.worker?.disconnect();
+  });
+}
+
+try {
+  main();
+} catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 1;
-});
+}

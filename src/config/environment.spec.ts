@@ -1,4 +1,5 @@
-import { EnvironmentError, validateEnvironment } from './environment';
+import { availableParallelism } from 'node:os';
+import { EnvironmentError, MAX_WORKERS, validateEnvironment } from './environment';
 import { DatabaseUrlError } from '../database/database-url';
 import { RedisUrlError } from '../redis/redis-url';
 
@@ -124,5 +125,19 @@ describe('validateEnvironment', () => {
         expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
       );
     }
+  });
+
+  it('runs one process by default; WEB_CONCURRENCY=auto is one worker per available core', () => {
+    expect(validateEnvironment({}).WEB_CONCURRENCY).toBe(1);
+    expect(validateEnvironment({ WEB_CONCURRENCY: '4' }).WEB_CONCURRENCY).toBe(4);
+    expect(validateEnvironment({ WEB_CONCURRENCY: 'auto' }).WEB_CONCURRENCY).toBe(
+      Math.min(availableParallelism(), MAX_WORKERS),
+    );
+  });
+
+  it.each(['0', '-1', '1.5', '65', '04', 'all', ' 2'])('refuses WEB_CONCURRENCY=%j', (value) => {
+    expect(() => validateEnvironment({ WEB_CONCURRENCY: value })).toThrow(
+      /WEB_CONCURRENCY=.*: WEB_CONCURRENCY must be auto or an integer from 1 to 64/,
+    );
   });
 });

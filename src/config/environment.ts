@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { plainToInstance, Type } from 'class-transformer';
+import { plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsIn,
   IsInt,
@@ -34,6 +35,17 @@ export const JWT_SECRET_MIN_LENGTH = 32;
  */
 export const MAX_RATE_WINDOW = 86_400;
 
+/** The most worker processes `WEB_CONCURRENCY` asks for: past the cores, they only contend. */
+export const MAX_WORKERS = 64;
+
+/** `auto` is the cores this process may use; digits are a number; anything else stays. */
+function parseConcurrency(value: unknown): unknown {
+  if (value === 'auto') {
+    return Math.min(availableParallelism(), MAX_WORKERS);
+  }
+  return typeof value === 'string' && /^[1-9][0-9]{0,2}$/.test(value) ? Number(value) : value;
+}
+
 export class Environment {
   /** HTTP port. */
   @IsOptional()
@@ -42,6 +54,19 @@ export class Environment {
   @Min(0)
   @Max(65535)
   PORT: number = 3000;
+
+  /**
+   * Worker processes serving `PORT` (node:cluster): a number, or `auto` for one per available
+   * core. 1 (the default) serves from this process alone.
+   */
+  @IsOptional()
+  @Transform(({ value }: { value: unknown }) => parseConcurrency(value))
+  @IsInt({ message: `WEB_CONCURRENCY must be auto or an integer from 1 to ${MAX_WORKERS}` })
+  @Min(1, { message: `WEB_CONCURRENCY must be auto or an integer from 1 to ${MAX_WORKERS}` })
+  @Max(MAX_WORKERS, {
+    message: `WEB_CONCURRENCY must be auto or an integer from 1 to ${MAX_WORKERS}`,
+  })
+  WEB_CONCURRENCY: number = 1;
 
   /** Which database to use; unset means the SQLite file `app.db` in the project root. */
   @IsOptional()

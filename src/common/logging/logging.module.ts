@@ -49,6 +49,21 @@ function installed(pkg: string): boolean {
   }
 }
 
+/** pino's level and output for `LOG_LEVEL` and `LOG_FORMAT`. */
+export function pinoOutput(level: string, format: LogFormat) {
+  return {
+    level,
+    ...(prettyLogs(format) && { transport: { target: 'pino-pretty', options: PRETTY_OPTIONS } }),
+  };
+}
+
+/** pino-pretty's settings: one line per entry, the local time to the millisecond. */
+export const PRETTY_OPTIONS = {
+  singleLine: true,
+  translateTime: 'SYS:HH:MM:ss.l',
+  ignore: 'pid,hostname',
+};
+
 /** Levels at which the one-line-per-request log is written. */
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
@@ -62,16 +77,9 @@ export const LoggingModule = LoggerModule.forRootAsync({
   inject: [ConfigService],
   useFactory: (config: ConfigService<Environment, true>) => {
     const level = config.get('LOG_LEVEL', { infer: true });
-    const pretty = prettyLogs(config.get('LOG_FORMAT', { infer: true }));
     return {
       pinoHttp: {
-        level,
-        ...(pretty && {
-          transport: {
-            target: 'pino-pretty',
-            options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' },
-          },
-        }),
+        ...pinoOutput(level, config.get('LOG_FORMAT', { infer: true })),
         autoLogging: REQUEST_LOG_LEVELS.has(level),
         genReqId: requestId,
         customAttributeKeys: { responseTime: 'ms' },

@@ -4,7 +4,14 @@ import type { MySqlDriver } from '@mikro-orm/mysql';
 import type { PostgreSqlDriver } from '@mikro-orm/postgresql';
 import type { SqliteDriver } from '@mikro-orm/sqlite';
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, SqliteDialect } from 'kysely';
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver as KyselySqliteDriver,
+} from 'kysely';
 import type { DatabaseTarget, ServerTarget, SqliteTarget } from './database-url';
 import { ReusingStatements } from './sqlite-statements';
 
@@ -72,7 +79,7 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
     dbName: target.dbName,
     // The Kysely dialect MikroORM would build, given here (MikroORM's supported way) to open the
     // connection through ReusingStatements, and to set it up before its first query.
-    driverOptions: new SqliteDialect({
+    driverOptions: new WriteTransactionsDialect({
       database: () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const Database = require('better-sqlite3') as typeof BetterSqlite3;
@@ -85,4 +92,28 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
       },
     }),
   };
+}
+
+/**
+ * SQLite's Kysely dialect, with transactions that begin `immediate`: they take the write lock at
+ * once, waiting for it up to the busy timeout. A plain (deferred) `begin` takes it at the first
+ * write; if another process (a worker of `WEB_CONCURRENCY`, the seed command) has committed since
+ * the transaction's first read, SQLite then refuses at once (SQLITE_BUSY_SNAPSHOT), which no busy
+ * timeout can help: the request would be a 503. Every transaction the app opens writes (reads run
+ * outside transactions), so taking the lock first holds nothing back.
+ */
+class WriteTransactionsDialect extends SqliteDialect {
+  constructor(private readonly settings: SqliteDialectConfig) {
+    super(settings);
+  }
+
+  override createDriver(): Driver {
+    return new ImmediateTransactionsDriver(this.settings);
+  }
+}
+
+class ImmediateTransactionsDriver extends KyselySqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
 }

@@ -89,8 +89,16 @@ export class AppProcess {
     if (!existsSync(BUILT_MAIN)) {
       throw new Error(`${BUILT_MAIN} is missing: run \`npm run build\` first`);
     }
+    const workers = Number(env.WEB_CONCURRENCY ?? 1);
+    // Listening: the one process's line, or the primary's once every worker listens.
+    const listening =
+      workers > 1
+        ? new RegExp(`Listening on port (\\d+) with ${workers} workers`)
+        : /Listening on http:\/\/\S+:(\d+)/;
     const child = spawn(process.execPath, [BUILT_MAIN], {
       cwd: PROJECT_DIR,
+      // A process group of its own, so that `kill()` reaches the workers too.
+      detached: true,
       env: {
         ...process.env,
         NODE_ENV: 'production',
@@ -111,7 +119,7 @@ export class AppProcess {
       let output = '';
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
-        const port = /Listening on http:\/\/\S+:(\d+)/.exec(output)?.[1];
+        const port = listening.exec(output)?.[1];
         if (port) {
           child.stdout?.off('data', onData);
           child.stderr?.off('data', onData);
@@ -124,6 +132,17 @@ export class AppProcess {
         reject(new Error(`app exited (${code ?? signal}) before listening:\n${output}`)),
       );
     });
+  }
+
+  /**
+   * `kill -9` of the app: of the process and, with `WEB_CONCURRENCY`, of its workers, all at
+   * once, as a crash of the machine would end them. Resolves when the process has ended.
+   */
+  async kill(): Promise<Exit> {
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    }
+    return this.exited;
   }
 
   /** Sends `signal` and waits for the process to end. */

@@ -17,7 +17,6 @@ import { parseDatabaseUrl } from '../database/database-url';
 import { PROJECT_ROOT } from '../database/project-root';
 import { parseRedisUrl } from '../redis/redis-url';
 
-/** The environment variables the app reads (from the process or from `.env`). */
 /** pino's levels; `silent` logs nothing. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -30,8 +29,9 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 export const JWT_SECRET_MIN_LENGTH = 32;
 
 /**
- * The longest rate-limit window, in seconds (a day). The limiter keeps each window in a timer,
- * and Node fires a timer of more than 24.8 days at once: a longer window would be no limit.
+ * The longest rate-limit window, in seconds (a day). Every address and account counted is kept
+ * (in memory or in Redis) for its window: a window of months would keep them all that long, to
+ * limit what a day already limits.
  */
 export const MAX_RATE_WINDOW = 86_400;
 
@@ -46,6 +46,7 @@ function parseConcurrency(value: unknown): unknown {
   return typeof value === 'string' && /^[1-9][0-9]{0,2}$/.test(value) ? Number(value) : value;
 }
 
+/** The environment variables the app reads (from the process or from `.env`). */
 export class Environment {
   /** HTTP port. */
   @IsOptional()

@@ -5,7 +5,7 @@ import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swag
 import type { Express } from 'express';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { AllExceptionsFilter } from './common/errors/all-exceptions.filter';
+import { AllExceptionsFilter, UNAVAILABLE_MESSAGE } from './common/errors/all-exceptions.filter';
 import { errorResponse } from './common/errors/api-errors.decorator';
 import { DtoValidationPipe } from './common/validation/dto-validation.pipe';
 import type { Environment } from './config/environment';
@@ -100,6 +100,8 @@ export function createOpenApiDocument(app: INestApplication): OpenAPIObject {
     })
     // Any operation can fail unexpectedly; the error filter answers that as a 500 like any other.
     .addGlobalResponse(errorResponse(500))
+    // Any operation that reaches the database is a 503 while it is unreachable or restarting.
+    .addGlobalResponse(errorResponse(503, UNAVAILABLE_MESSAGE))
     .build();
   return SwaggerModule.createDocument(app, config);
 }

@@ -24,6 +24,16 @@ export const SQLITE_CACHE_KIB = 64 * 1024;
 type DriverClass = NonNullable<Options['driver']>;
 
 /**
+ * How long a request waits for a connection to PostgreSQL or MySQL/MariaDB: to open one, and on
+ * PostgreSQL also for a free one in the pool. `pg` waits forever by default (`mysql2` 10 s), so a
+ * server that no longer answers would hold every request until `REQUEST_TIMEOUT` (10 s) cuts
+ * the client off without an answer; past this the request is a 503 with `Retry-After` instead.
+ * 5 s is far above a connect on a working network (a few ms) and a busy pool's wait under the
+ * reliability suite's 64-connection load.
+ */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+/**
  * Loads one driver package on demand, so that an app on SQLite never loads `pg` or `mysql2`
  * (and would run without them installed), and the other way round.
  */
@@ -44,22 +54,30 @@ export function driverOptions(target: DatabaseTarget): Partial<Options> {
       return serverOptions(
         target,
         loadDriver<typeof PostgreSqlDriver>('@mikro-orm/postgresql', 'PostgreSqlDriver'),
+        // pg.Pool options (MikroORM merges a plain `driverOptions` object into them).
+        { connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
       );
     case 'mysql':
       return serverOptions(
         target,
         loadDriver<typeof MySqlDriver>('@mikro-orm/mysql', 'MySqlDriver'),
+        { connectTimeout: CONNECT_TIMEOUT_MS }, // mysql2 pool options
       );
     case 'mariadb':
       return serverOptions(
         target,
         loadDriver<typeof MariaDbDriver>('@mikro-orm/mariadb', 'MariaDbDriver'),
+        { connectTimeout: CONNECT_TIMEOUT_MS }, // mysql2 pool options
       );
   }
 }
 
-function serverOptions(target: ServerTarget, driver: DriverClass): Partial<Options> {
-  return { driver, clientUrl: target.clientUrl, dbName: target.dbName };
+function serverOptions(
+  target: ServerTarget,
+  driver: DriverClass,
+  poolOptions: Record<string, unknown>,
+): Partial<Options> {
+  return { driver, clientUrl: target.clientUrl, dbName: target.dbName, driverOptions: poolOptions };
 }
 
 function sqliteOptions(target: SqliteTarget): Partial<Options> {

@@ -1,6 +1,7 @@
 import type { EntityManager } from '@mikro-orm/core';
 import type { SqlEntityManager } from '@mikro-orm/sql';
 import type { CompiledQuery, DatabaseConnection, Driver, Kysely, QueryResult } from 'kysely';
+import { databaseOutage } from './connection-errors';
 import { kyselyFor, sqlDialectOf } from './dialect';
 import { EntityValuesPlugin } from './entity-values.plugin';
 import type { Database } from './schema';
@@ -18,6 +19,9 @@ import type { Database } from './schema';
  * - Values come back as the entities hold them (dates as `Date` on every database), and `Date`
  *   parameters are bound as the ORM binds them, from the same metadata (`EntityValuesPlugin`).
  * - It has no transactions of its own: writes go through the unit of work.
+ * - A read outside a transaction whose connection was lost under it (a server restart, a killed
+ *   connection) runs once more, on a fresh connection: nothing was written, so it is safe. Inside
+ *   a transaction nothing is retried (the transaction is gone with its connection).
  *
  * Values are bound as parameters, never written into the SQL text.
  */
@@ -43,13 +47,17 @@ class EntityManagerDriver implements Driver {
         const bound = query.parameters.some((p) => p instanceof Date)
           ? { ...query, parameters: query.parameters.map((p) => values.parameterOf(p)) }
           : query;
-        try {
-          // MikroORM connects lazily; the ORM's own queries make sure of it the same way.
-          await em.getConnection().ensureConnection();
-          return await em.getKysely().executeQuery<R>(bound);
-        } catch (err) {
-          throw em.getDriver().convertException(err as Error);
-        }
+        const run = async () => {
+          try {
+            // MikroORM connects lazily; the ORM's own queries make sure of it the same way.
+            await em.getConnection().ensureConnection();
+            return await em.getKysely().executeQuery<R>(bound);
+          } catch (err) {
+            throw em.getDriver().convertException(err as Error);
+          }
+        };
+        const retryable = query.query.kind === 'SelectQueryNode' && !em.getTransactionContext();
+        return retryable ? retryOnLostConnection(run) : run();
       },
       streamQuery() {
         throw new Error('streaming is not supported here; page with a keyset instead');
@@ -78,6 +86,25 @@ class EntityManagerDriver implements Driver {
   async releaseConnection(): Promise<void> {}
 
   async destroy(): Promise<void> {}
+}
+
+/**
+ * Runs `read`, and once more if the connection it ran on was lost (`databaseOutage()` says
+ * `lost`). The pool has dropped the dead connection by then; waiting for the I/O events already
+ * in (`setImmediate`) lets it drop the others a restart closed at the same moment too, so that
+ * the second try gets a fresh connection rather than another dead one. An unreachable database
+ * is not retried: the next connect would wait (up to the connect timeout) for the same answer.
+ */
+export async function retryOnLostConnection<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    if (databaseOutage(err) !== 'lost') {
+      throw err;
+    }
+    await new Promise((resolve) => setImmediate(resolve));
+    return read();
+  }
 }
 
 function noTransactions(): Promise<void> {

@@ -1,5 +1,7 @@
 import {
+  ConnectionException,
   DeadlockException,
+  DriverException,
   LockWaitTimeoutException,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
@@ -119,6 +121,70 @@ describe('AllExceptionsFilter', () => {
         message: 'the database is busy; retry the request',
       },
     });
+  });
+
+  it.each([
+    [
+      'PostgreSQL shutting down under a query (57P01, as MikroORM converts it)',
+      new DriverException(
+        Object.assign(new Error('terminating connection due to administrator command'), {
+          code: '57P01',
+        }),
+      ),
+    ],
+    [
+      'a commit whose connection closed (unconverted, as Kysely raises it)',
+      new Error('Connection terminated unexpectedly'),
+    ],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+    ],
+    [
+      'PostgreSQL starting up (57P03)',
+      Object.assign(new Error('the database system is starting up'), { code: '57P03' }),
+    ],
+    [
+      'MariaDB gone (PROTOCOL_CONNECTION_LOST)',
+      Object.assign(new Error('Connection lost: The server closed the connection.'), {
+        code: 'PROTOCOL_CONNECTION_LOST',
+        fatal: true,
+      }),
+    ],
+  ])('answers %s with a 503 to retry after 3 s, never a 500', (_name, exception) => {
+    expect(respond(exception)).toEqual({
+      status: 503,
+      headers: { 'Retry-After': '3' },
+      body: {
+        statusCode: 503,
+        error: 'Service Unavailable',
+        message: 'the database is unavailable; retry the request',
+      },
+    });
+    expect(Logger.prototype.error).not.toHaveBeenCalled();
+    expect(Logger.prototype.warn).toHaveBeenCalledTimes(1);
+  });
+
+  it('logs an outage in one warn line, without the SQL, its values or the URL', () => {
+    const err = new DriverException(
+      Object.assign(
+        new Error(
+          'insert into "user" ("password_hash") values (\'$argon2id$v=19$secret\') - terminating connection due to administrator command',
+        ),
+        { code: '57P01' },
+      ),
+    );
+    respond(err);
+    expect(Logger.prototype.warn).toHaveBeenCalledWith(
+      'POST /posts: the database is gone (DriverException: 57P01: terminating connection due to administrator command)',
+    );
+  });
+
+  it('leaves a refused login to the database a 500: a configuration error is no outage', () => {
+    const err = new ConnectionException(
+      Object.assign(new Error("Access denied for user 'app'"), { errno: 1045 }),
+    );
+    expect(respond(err).status).toBe(500);
   });
 
   it('answers anything unexpected with a 500 that says nothing of the cause', () => {

@@ -14,7 +14,22 @@ import {
 } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { BEARER_CHALLENGE } from '../../auth/bearer-auth.guard';
+import { databaseOutage } from '../../database/connection-errors';
 import { ErrorResponse } from './error-response';
+
+/** `Retry-After` of a 503 for a busy database: a lock is usually free a moment later. */
+export const BUSY_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * `Retry-After` of a 503 for a database that is unreachable or went away: a fast restart of
+ * PostgreSQL takes 2.3 s on the test machines (`pg_ctlcluster ... restart -m fast`), and retrying
+ * sooner would only add load to a server coming back. A single dropped connection is retried
+ * by the app itself for reads (see `QueryDatabase`), so a client rarely waits for nothing.
+ */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 3;
+
+/** The message of every 503 for a database that is unreachable or went away. */
+export const UNAVAILABLE_MESSAGE = 'the database is unavailable; retry the request';
 
 /**
  * The field each unique index guards, by the index names the migrations give them (PostgreSQL,
@@ -81,7 +96,9 @@ export function describeForLog(err: unknown): string {
  * The one place that turns exceptions into `{ statusCode, error, message }` responses:
  * Nest's HTTP exceptions keep their status (validation messages joined into one string),
  * a unique violation is a 409 naming the field, a foreign key violation a 422, a lock timeout
- * or deadlock a 503 with Retry-After, and anything else a 500 that is logged (without the request body, which may hold a password).
+ * or deadlock a 503 with Retry-After, a database that is unreachable or went away (whatever the
+ * driver, `databaseOutage()`) a 503 with a longer Retry-After, and anything else a 500 that is
+ * logged (without the request body, which may hold a password).
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -98,7 +115,10 @@ export class AllExceptionsFilter implements ExceptionFilter {
       response.setHeader('WWW-Authenticate', BEARER_CHALLENGE); // RFC 6750: every 401 says how
     }
     if (body.statusCode === 503 && !response.hasHeader('Retry-After')) {
-      response.setHeader('Retry-After', '1'); // a busy database is usually free a moment later
+      const seconds = databaseOutage(exception)
+        ? UNAVAILABLE_RETRY_AFTER_SECONDS
+        : BUSY_RETRY_AFTER_SECONDS;
+      response.setHeader('Retry-After', String(seconds));
     }
     response.status(body.statusCode).json(body);
   }
@@ -129,9 +149,34 @@ export class AllExceptionsFilter implements ExceptionFilter {
         'the database is busy; retry the request',
       );
     }
+    const outage = databaseOutage(exception);
+    if (outage) {
+      // Unreachable, or gone under the request (a restart, a crash, a dropped connection): not a
+      // bug of the app, and the same request may succeed once the database is back. One line,
+      // without the SQL (values) or the URL (password).
+      this.logger.warn(
+        `${describeRequest(request)}: the database is ${outage === 'lost' ? 'gone' : 'unreachable'} (${describeOutage(exception)})`,
+      );
+      return ErrorResponse.of(HttpStatus.SERVICE_UNAVAILABLE, UNAVAILABLE_MESSAGE);
+    }
     this.logger.error(`${describeRequest(request)} failed`, describeForLog(exception));
     return ErrorResponse.of(HttpStatus.INTERNAL_SERVER_ERROR, 'internal server error');
   }
+}
+
+/**
+ * An outage error for a log line: its class, the driver's code and its message without the SQL
+ * (pg and mysql2 name at most a host and port there, never a user or password).
+ */
+export function describeOutage(err: unknown): string {
+  if (!(err instanceof Error)) {
+    return String(err);
+  }
+  const { code } = err as { code?: unknown };
+  const message = driverMessage(err).split('\n')[0].slice(0, 200);
+  return [err.name, typeof code === 'string' ? code : undefined, message]
+    .filter(Boolean)
+    .join(': ');
 }
 
 /** Method and path, for a log line: never the query string (or anything else of the request). */

@@ -1,6 +1,7 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiResponse, type ApiResponseOptions, type HeadersObject } from '@nestjs/swagger';
 import { BEARER_CHALLENGE } from '../../auth/bearer-auth.guard';
+import { BUSY_RETRY_AFTER_SECONDS, UNAVAILABLE_RETRY_AFTER_SECONDS } from './all-exceptions.filter';
 import { ErrorResponse } from './error-response';
 
 /** How an error status is documented: when it happens, an example message, its headers. */
@@ -76,9 +77,15 @@ const ERRORS = {
   503: {
     description:
       'The database is busy (a lock held past the busy timeout, or a deadlock: nothing was ' +
-      'written) or, for the health check, unreachable; retry after Retry-After',
+      'written), or unavailable (unreachable, restarting, or its connection lost under the ' +
+      'request); retry after Retry-After. A write whose connection was lost while it committed ' +
+      'may have been written: read before writing again what must not be written twice',
     message: 'the database is busy; retry the request',
-    headers: retryAfter('Always 1: the database is usually back a moment later', 1),
+    headers: retryAfter(
+      `${BUSY_RETRY_AFTER_SECONDS} when the database is busy, ` +
+        `${UNAVAILABLE_RETRY_AFTER_SECONDS} when it is unavailable`,
+      UNAVAILABLE_RETRY_AFTER_SECONDS,
+    ),
   },
 } satisfies Record<number, ErrorDoc>;
 

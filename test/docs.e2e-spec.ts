@@ -59,8 +59,9 @@ interface OpenApi {
 const ID_SCHEMA = { type: 'integer', format: 'int32', minimum: 1, maximum: MAX_ID };
 
 /**
- * Every operation, with the statuses it documents: 500 on all (the error filter's answer to the
- * unexpected), 503 on every write (a database busy past its timeout) and on the health check.
+ * Every operation, with the statuses it documents: 500 and 503 on all (the error filter's answer
+ * to the unexpected, and to a database that is unreachable or went away; on writes also to a
+ * database busy past its timeout).
  */
 const OPERATIONS: [string, string, string[]][] = [
   ['/auth/login', 'post', ['200', '400', '401', '413', '415', '429', '500', '503']],
@@ -68,15 +69,15 @@ const OPERATIONS: [string, string, string[]][] = [
   ['/auth/logout', 'post', ['204', '400', '401', '403', '413', '415', '500', '503']],
   ['/auth/logout-all', 'post', ['204', '400', '401', '413', '415', '500', '503']],
   ['/users', 'post', ['201', '400', '409', '413', '415', '429', '500', '503']],
-  ['/users', 'get', ['200', '400', '500']],
-  ['/users/me', 'get', ['200', '400', '401', '500']],
-  ['/users/{id}', 'get', ['200', '400', '404', '500']],
+  ['/users', 'get', ['200', '400', '500', '503']],
+  ['/users/me', 'get', ['200', '400', '401', '500', '503']],
+  ['/users/{id}', 'get', ['200', '400', '404', '500', '503']],
   ['/users/{id}', 'patch', ['200', '400', '401', '403', '404', '409', '413', '415', '500', '503']],
   ['/users/{id}', 'delete', ['204', '400', '401', '403', '404', '409', '500', '503']],
-  ['/users/{id}/posts', 'get', ['200', '400', '404', '500']],
+  ['/users/{id}/posts', 'get', ['200', '400', '404', '500', '503']],
   ['/posts', 'post', ['201', '400', '401', '413', '415', '422', '500', '503']],
-  ['/posts', 'get', ['200', '400', '500']],
-  ['/posts/{id}', 'get', ['200', '400', '404', '500']],
+  ['/posts', 'get', ['200', '400', '500', '503']],
+  ['/posts/{id}', 'get', ['200', '400', '404', '500', '503']],
   ['/posts/{id}', 'patch', ['200', '400', '401', '403', '404', '413', '415', '500', '503']],
   ['/posts/{id}', 'delete', ['204', '400', '401', '403', '404', '500', '503']],
   ['/health', 'get', ['200', '400', '500', '503']],

@@ -33,10 +33,13 @@ export async function initOrm(url: string, overrides: Partial<Options> = {}): Pr
 
 /**
  * A fresh, empty database: a SQLite file in a new temp folder, or a uniquely named database
- * created on the server that TEST_POSTGRES_URL / TEST_MYSQL_URL points at (and dropped by
- * `remove()`), so that test files and parallel runs never collide.
+ * created on the server that TEST_POSTGRES_URL / TEST_MYSQL_URL points at, or `adminUrl` when
+ * given (and dropped by `remove()`), so that test files and parallel runs never collide.
  */
-export async function createTestDatabase(kind: DatabaseKind = 'sqlite'): Promise<TestDatabase> {
+export async function createTestDatabase(
+  kind: DatabaseKind = 'sqlite',
+  adminUrl?: string,
+): Promise<TestDatabase> {
   if (kind === 'sqlite') {
     const dir = mkdtempSync(join(tmpdir(), 'microblog-test-'));
     return {
@@ -45,25 +48,25 @@ export async function createTestDatabase(kind: DatabaseKind = 'sqlite'): Promise
       remove: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
     };
   }
-  const adminUrl = serverUrl(kind);
-  if (!adminUrl) {
+  const server = adminUrl ?? serverUrl(kind);
+  if (!server) {
     throw new Error(`${SERVER_URL_VARIABLES[kind]} is not set`);
   }
   const name = `microblog_test_${process.pid}_${randomBytes(4).toString('hex')}`;
   const quoted = kind === 'postgresql' ? `"${name}"` : `\`${name}\``;
-  const admin = await initOrm(adminUrl, { ensureDatabase: false });
+  const admin = await initOrm(server, { ensureDatabase: false });
   try {
     await admin.em.getConnection().execute(`create database ${quoted}`);
   } finally {
     await admin.close();
   }
-  const url = new URL(adminUrl);
+  const url = new URL(server);
   url.pathname = `/${name}`;
   return {
     kind,
     url: url.toString(),
     remove: async () => {
-      const orm = await initOrm(adminUrl, { ensureDatabase: false });
+      const orm = await initOrm(server, { ensureDatabase: false });
       try {
         await orm.em.getConnection().execute(`drop database if exists ${quoted}`);
       } finally {

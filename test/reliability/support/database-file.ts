@@ -25,11 +25,19 @@ export interface RefreshTokenRow {
   used_at: number | string | null;
 }
 
+/** The rows a ledger is reconciled with (`Ledger.reconcile`), from any database. */
+export interface StoredRows {
+  posts(): PostRow[];
+  users(): UserRow[];
+  sessions(): SessionRow[];
+  refreshTokens(): RefreshTokenRow[];
+}
+
 /**
  * A second connection to the app's SQLite file, the way an operator would look at it: integrity,
  * rows, and `data_version`, which changes whenever another connection commits a write.
  */
-export class DatabaseFile {
+export class DatabaseFile implements StoredRows {
   private readonly db: Database.Database;
 
   constructor(readonly path: string) {

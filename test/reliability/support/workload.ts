@@ -1,7 +1,7 @@
 import { createHash, randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SECRET_PATTERN } from '../../support/api';
-import type { DatabaseFile } from './database-file';
+import type { StoredRows } from './database-file';
 import type { HttpClient, HttpRequest, HttpResponse } from './http-client';
 
 /** A user that signed up with a password and signed in: a virtual user writes as one. */
@@ -84,6 +84,8 @@ export class Ledger {
   readonly unansweredEdits = new Map<number, string>();
   /** Post deletes whose answer never came. */
   readonly unansweredDeletes = new Set<number>();
+  /** Accounts whose delete got no answer. */
+  readonly unansweredUserDeletes = new Set<number>();
   /** Sessions whose sign-out got no answer. */
   readonly unansweredSignOuts = new Set<number>();
   /** Refresh tokens (SHA-256) sent for exchange whose answer never came. */
@@ -104,6 +106,11 @@ export class Ledger {
   acknowledged = 0;
   cutOff = 0;
   requests = 0;
+  /**
+   * Writes answered `503` because the database was unavailable (with `unavailable: 'allowed'`):
+   * like a write cut off, it may or may not have committed (its connection was lost at commit).
+   */
+  unavailableWrites = 0;
 
   count(status: number): void {
     this.statuses.set(status, (this.statuses.get(status) ?? 0) + 1);
@@ -162,12 +169,22 @@ export class Ledger {
    * not match, and how many rows in-flight writes explained.
    */
   reconcile(
-    file: DatabaseFile,
+    file: StoredRows,
     inFlight: 'adopt' | 'exact',
   ): { problems: string[]; adopted: number } {
     const adopt = inFlight === 'adopt';
     const problems: string[] = [];
     let adopted = 0;
+
+    if (adopt) {
+      // An account delete that got no answer: gone with its posts and sessions, or not at all.
+      const present = new Set(file.users().map((row) => row.id));
+      for (const id of this.unansweredUserDeletes) {
+        if (!present.has(id)) {
+          this.deletedUsers.add(id);
+        }
+      }
+    }
 
     const postRows = new Map(file.posts().map((row) => [row.id, row]));
     for (const [id, post] of this.posts) {
@@ -305,6 +322,7 @@ export class Ledger {
       this.unansweredEdits.clear();
       this.unansweredDeletes.clear();
       this.unansweredSignOuts.clear();
+      this.unansweredUserDeletes.clear();
       this.unansweredRefreshes.clear();
       this.unansweredSignIns = 0;
     }
@@ -370,7 +388,21 @@ export interface WorkloadOptions {
   signal: AbortSignal;
   /** Tells apart the rows of separate workloads on one database. */
   tag?: string;
+  /**
+   * `allowed` when the database may be unavailable: a `503` with `Retry-After` and the
+   * unavailable message is then a right answer to anything that needs the database, and counts
+   * as no answer (a write it refused may or may not have committed). By default a 503 is
+   * unexpected like any other status the rules do not give.
+   */
+  unavailable?: 'allowed' | 'unexpected';
 }
+
+/** What the app answers while its database is unreachable or restarting. */
+const UNAVAILABLE_BODY = {
+  statusCode: 503,
+  error: 'Service Unavailable',
+  message: 'the database is unavailable; retry the request',
+};
 
 const any = <T>(items: T[]): T | undefined =>
   items.length ? items[randomInt(items.length)] : undefined;
@@ -384,9 +416,13 @@ class VirtualUsers {
     private readonly ledger: Ledger,
     private readonly tag: string,
     private readonly accounts: Account[] = [],
+    private readonly unavailable: 'allowed' | 'unexpected' = 'unexpected',
   ) {}
 
-  /** Sends one request; undefined when no answer came (the connection failed). */
+  /**
+   * Sends one request; undefined when no answer came (the connection failed) or, when allowed,
+   * the database was unavailable.
+   */
   async send(request: HttpRequest): Promise<HttpResponse | undefined> {
     const { ledger } = this;
     ledger.requests++;
@@ -394,6 +430,24 @@ class VirtualUsers {
       const res = await this.client.send(request);
       ledger.count(res.status);
       this.inspect(request, res);
+      if (res.status === 503 && this.unavailable === 'allowed') {
+        let body: unknown;
+        try {
+          body = JSON.parse(res.text);
+        } catch {
+          body = res.text;
+        }
+        if (!/^\d+$/.test(String(res.headers['retry-after']))) {
+          this.unexpected(request, res, 'a 503 without Retry-After');
+        } else if (JSON.stringify(body) !== JSON.stringify(UNAVAILABLE_BODY)) {
+          this.unexpected(request, res, 'a 503 that is not "the database is unavailable"');
+        }
+        if (request.method !== 'GET') {
+          ledger.unavailableWrites++;
+        }
+        await sleep(20); // a real client would wait Retry-After; this one keeps the pressure on
+        return undefined;
+      }
       return res;
     } catch (err) {
       ledger.fail(err);
@@ -664,7 +718,18 @@ class VirtualUsers {
         headers: bearer(me.accessToken),
       };
       const res = await this.send(request);
-      if (!res || !this.expect(request, res, 204)) {
+      if (!res) {
+        // Deleted or not: the reconciliation tells. This virtual user starts over either way.
+        this.ledger.unansweredUserDeletes.add(me.id);
+        const replacement = await this.newAccount();
+        if (replacement) {
+          Object.assign(me, replacement);
+        } else {
+          me.stale = true;
+        }
+        return;
+      }
+      if (!this.expect(request, res, 204)) {
         me.stale = true;
         return;
       }
@@ -756,9 +821,9 @@ export async function makeAccounts(
 export async function runWorkload(
   client: HttpClient,
   ledger: Ledger,
-  { accounts, mix, signal, tag = 'w' }: WorkloadOptions,
+  { accounts, mix, signal, tag = 'w', unavailable }: WorkloadOptions,
 ): Promise<void> {
-  const users = new VirtualUsers(client, ledger, tag, accounts);
+  const users = new VirtualUsers(client, ledger, tag, accounts, unavailable);
   const weights = Object.entries(mix) as [keyof Mix, number][];
   const total = weights.reduce((sum, [, w]) => sum + w, 0);
   const pick = (): keyof Mix => {

@@ -563,6 +563,23 @@ class VirtualUsers {
     return (await this.signIn(account)) ? account : undefined;
   }
 
+  /**
+   * Makes `me` a new account, after its own was deleted (or may have been): tries again while
+   * the app cannot make one (the database unavailable), since the old one's tokens and password
+   * may no longer work. Gives up after some 20 s of trying, leaving `me` stale.
+   */
+  private async startOver(me: Account): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const replacement = await this.newAccount();
+      if (replacement) {
+        Object.assign(me, replacement);
+        return;
+      }
+      await sleep(200);
+    }
+    me.stale = true;
+  }
+
   private postBody(kind: string): string {
     return `${this.tag} ${kind} ${++this.sequence} · ünïcödé ✓ 🚀`;
   }
@@ -721,12 +738,7 @@ class VirtualUsers {
       if (!res) {
         // Deleted or not: the reconciliation tells. This virtual user starts over either way.
         this.ledger.unansweredUserDeletes.add(me.id);
-        const replacement = await this.newAccount();
-        if (replacement) {
-          Object.assign(me, replacement);
-        } else {
-          me.stale = true;
-        }
+        await this.startOver(me);
         return;
       }
       if (!this.expect(request, res, 204)) {
@@ -736,10 +748,7 @@ class VirtualUsers {
       this.ledger.deletedUsers.add(me.id);
       this.ledger.acknowledged++;
       this.ledger.did('account deletes');
-      const replacement = await this.newAccount();
-      if (replacement) {
-        Object.assign(me, replacement);
-      }
+      await this.startOver(me);
     },
     refused: async (me) => {
       const other = any(this.accounts.filter((account) => account.id !== me.id));

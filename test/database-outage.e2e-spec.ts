@@ -151,6 +151,23 @@ for (const kind of testDatabaseKinds().filter((k) => k !== 'sqlite')) {
       await http().post('/users').send(user).expect(201);
     }, 30_000);
 
+    it('gives up on a server that accepts connections but never answers after 5 s: a 503, not a hang', async () => {
+      proxy.stall();
+      await proxy.restore(); // drops every pooled connection
+      await sleep(200); // the pool hears of it
+      proxy.stall(); // new connections are accepted, and nothing is ever answered
+      const started = Date.now();
+      const res = await http().get('/posts');
+      const waited = Date.now() - started;
+      expect({ status: res.status, body: res.body as unknown }).toEqual({
+        status: 503,
+        body: UNAVAILABLE,
+      });
+      expect(res.headers['retry-after']).toBe('3');
+      expect(waited).toBeGreaterThanOrEqual(4_500); // CONNECT_TIMEOUT_MS
+      expect(waited).toBeLessThan(9_000); // well within REQUEST_TIMEOUT (10 s)
+    }, 30_000);
+
     it('gives back the pool connection of every transaction the outage broke', async () => {
       // More broken transactions than the pool has connections (10): a connection kept by any
       // of them (Kysely before 0.29.9 kept it when BEGIN or ROLLBACK failed) would leave the

@@ -50,6 +50,7 @@ class FakeServer {
 
 const READ = CompiledQuery.raw('select 1 as one');
 const TIMEOUT = 1000;
+const PROBE_TIMEOUT = 500;
 const INTERVAL = 1000;
 
 function refused(): Error {
@@ -78,7 +79,13 @@ describe('ReadReplicas', () => {
         client: () => server.client,
       })),
       () => primary.client,
-      { maxLagMs: 2000, probeIntervalMs: INTERVAL, timeoutMs: TIMEOUT, verdictTtlMs: 2000 },
+      {
+        maxLagMs: 2000,
+        probeIntervalMs: INTERVAL,
+        probeTimeoutMs: PROBE_TIMEOUT,
+        timeoutMs: TIMEOUT,
+        verdictTtlMs: 2000,
+      },
     );
   });
 
@@ -193,7 +200,7 @@ describe('ReadReplicas', () => {
     expect(replicas.health()[0].status).toBe('down');
 
     const probing = replicas.probe();
-    await jest.advanceTimersByTimeAsync(TIMEOUT);
+    await jest.advanceTimersByTimeAsync(PROBE_TIMEOUT);
     await probing;
     const asked = r1.executeQuery.mock.calls.length;
     // The probe's query is still hung: the next probes do not send another.

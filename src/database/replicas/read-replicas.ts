@@ -3,6 +3,7 @@ import { CompiledQuery, type Kysely, type QueryResult } from 'kysely';
 import { ReadRouting } from './read-routing';
 import {
   REPLICA_PROBE_INTERVAL_MS,
+  REPLICA_PROBE_TIMEOUT_MS,
   REPLICA_TIMEOUT_MS,
   REPLICA_VERDICT_TTL_MS,
 } from './replica-timing';
@@ -34,6 +35,7 @@ export interface ReadReplicasOptions {
   /** `REPLICA_MAX_LAG`, ms. */
   maxLagMs: number;
   probeIntervalMs?: number;
+  probeTimeoutMs?: number;
   timeoutMs?: number;
   verdictTtlMs?: number;
   now?: () => number;
@@ -88,7 +90,7 @@ class Replica {
  * to one of them:
  *
  * - A probe every second asks each replica (and the primary) for its replication lag, see
- *   `replicationLag()`. A replica is `up` while it answers and lags by at most `maxLagMs`;
+ *   `replicationLag()`, and waits `REPLICA_PROBE_TIMEOUT_MS` for the answers. A replica is `up` while it answers and lags by at most `maxLagMs`;
  *   `lagging` past that; `down` when it does not answer in time, is not a standby, or has not
  *   answered a probe lately (a verdict holds for `REPLICA_VERDICT_TTL_MS`).
  * - `read()` runs a query on an `up` replica, in turn, when the code runs where reads may go to a
@@ -108,7 +110,10 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
   private closed = false;
   private readonly maxLagMs: number;
   private readonly probeIntervalMs: number;
+  private readonly probeTimeoutMs: number;
   private readonly timeoutMs: number;
+  /** When the last probe began: they begin every interval, however long each takes. */
+  private lastProbe = -Infinity;
   private readonly verdictTtlMs: number;
   private readonly now: () => number;
 
@@ -121,6 +126,7 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
     this.replicas = replicas.map((source) => new Replica(source));
     this.maxLagMs = options.maxLagMs;
     this.probeIntervalMs = options.probeIntervalMs ?? REPLICA_PROBE_INTERVAL_MS;
+    this.probeTimeoutMs = options.probeTimeoutMs ?? REPLICA_PROBE_TIMEOUT_MS;
     this.timeoutMs = options.timeoutMs ?? REPLICA_TIMEOUT_MS;
     this.verdictTtlMs = options.verdictTtlMs ?? REPLICA_VERDICT_TTL_MS;
     this.now = options.now ?? Date.now;
@@ -178,7 +184,7 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
       return primary();
     }
     try {
-      return await this.withTimeout(replica.source.client().executeQuery<R>(query));
+      return await this.withTimeout(replica.source.client().executeQuery<R>(query), this.timeoutMs);
     } catch (err) {
       if (isConnectionFailure(err)) {
         replica.failedAt = this.now();
@@ -191,6 +197,7 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
   /** Probes every replica once, with the primary's WAL position to measure their lag against. */
   async probe(): Promise<void> {
     const at = this.now();
+    this.lastProbe = at;
     const [current, ...answers] = await Promise.all([
       this.samplePrimary(at),
       ...this.replicas.map((replica) => this.ask(replica)),
@@ -209,6 +216,7 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
     try {
       const { rows } = await this.withTimeout(
         this.primary().executeQuery<{ lsn: string }>(PROBE_PRIMARY),
+        this.probeTimeoutMs,
       );
       return { lsn: parseLsn(rows[0].lsn), at };
     } catch {
@@ -226,7 +234,7 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
     const query = replica.source.client().executeQuery<ProbeRow>(PROBE_REPLICA);
     void query.finally(() => (replica.probing = false)).catch(() => undefined);
     try {
-      return (await this.withTimeout(query)).rows[0];
+      return (await this.withTimeout(query, this.probeTimeoutMs)).rows[0];
     } catch (err) {
       return err instanceof Error ? err : new Error(String(err));
     }
@@ -307,19 +315,17 @@ export class ReadReplicas implements OnModuleInit, OnModuleDestroy {
     if (this.closed) {
       return;
     }
+    const delay = Math.max(0, this.lastProbe + this.probeIntervalMs - this.now());
     this.timer = setTimeout(() => {
       void this.probe().finally(() => this.schedule());
-    }, this.probeIntervalMs);
+    }, delay);
     this.timer.unref();
   }
 
-  private withTimeout<T>(promise: Promise<T>): Promise<T> {
+  private withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new ReplicaTimeout(`no answer in ${this.timeoutMs} ms`)),
-        this.timeoutMs,
-      );
+      timer = setTimeout(() => reject(new ReplicaTimeout(`no answer in ${ms} ms`)), ms);
     });
     return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
   }

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Options } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { loadEnvironment } from './src/config/environment';
-import { parseDatabaseUrl } from './src/database/database-url';
+import { parseDatabaseUrl, parseReplicaUrls } from './src/database/database-url';
 import { driverOptions } from './src/database/drivers';
 import { PROJECT_ROOT } from './src/database/project-root';
 import { AuthSession } from './src/auth/entities/auth-session.entity';
@@ -16,14 +16,16 @@ import { User } from './src/users/entities/user.entity';
  *
  * @param databaseUrl `DATABASE_URL`; unset means the SQLite file `app.db` in the project root.
  * @param overrides   options layered on top, e.g. a logger or `debug` in a test.
+ * @param replicaUrls `DATABASE_REPLICA_URLS`: the app's read replicas (the CLI needs none).
  */
 export function createOrmConfig(
   databaseUrl: string | undefined = process.env.DATABASE_URL,
   overrides: Partial<Options> = {},
+  replicaUrls?: string,
 ): Partial<Options> {
   const target = parseDatabaseUrl(databaseUrl, PROJECT_ROOT);
   return {
-    ...driverOptions(target),
+    ...driverOptions(target, parseReplicaUrls(replicaUrls, target)),
     entities: [User, Post, AuthSession, RefreshToken],
     extensions: [Migrator],
     // Dates are written and read as UTC whatever the server's time zone (v7's default, kept

@@ -24,6 +24,7 @@ import {
   type SignIn,
   targets,
 } from './lib/report';
+import { describeReplicaReads, replicaReads } from './lib/replicas';
 import * as scenarios from './lib/scenarios';
 import { startBare, withApp, withAppAndRaw } from './lib/servers';
 import { verifyReads, verifyWrites } from './lib/verify';
@@ -241,6 +242,9 @@ async function main(config: BenchConfig): Promise<void> {
     targets: targets(partial),
   };
   publish(results);
+  // Its own section, after the rest is saved: PostgreSQL and a replica, when there is one.
+  step('reads through a PostgreSQL read replica against reads from the primary');
+  console.log(describeReplicaReads(await replicaReads(config, step)).join('\n'));
 }
 
 async function run(): Promise<void> {

@@ -6,6 +6,7 @@ import { PaginationModule } from './common/pagination/pagination.module';
 import { RateLimitModule } from './common/rate-limit/rate-limit.module';
 import { AppConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
+import { ReadReplicasModule } from './database/replicas/read-replicas.module';
 import { HealthModule } from './health/health.module';
 import { PostsModule } from './posts/posts.module';
 import { RedisModule } from './redis/redis.module';
@@ -18,6 +19,7 @@ import { UsersModule } from './users/users.module';
     DatabaseModule,
     PaginationModule,
     RedisModule,
+    ReadReplicasModule,
     RateLimitModule,
     AuthModule,
     UsersModule,

@@ -12,6 +12,7 @@ import { PRETTY_OPTIONS, prettyLogs } from './common/logging/logging.module';
 import { type Environment, loadEnvironment } from './config/environment';
 import { describeTarget, parseDatabaseUrl } from './database/database-url';
 import { PROJECT_ROOT } from './database/project-root';
+import { relayRecentWriters } from './database/replicas/recent-writers';
 
 async function bootstrap({ PORT, DATABASE_URL, SHUTDOWN_TIMEOUT }: Environment): Promise<void> {
   const target = parseDatabaseUrl(DATABASE_URL, PROJECT_ROOT);
@@ -92,6 +93,8 @@ function main(): void {
   // the app module (whose ConfigModule validates the same way) is even loaded.
   const env = loadEnvironment();
   if (env.WEB_CONCURRENCY > 1 && cluster.isPrimary) {
+    // Without Redis, the workers tell each other who just wrote (read-your-writes) through here.
+    relayRecentWriters(cluster, env.READ_YOUR_WRITES_WINDOW);
     runPrimary({
       workers: env.WEB_CONCURRENCY,
       shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT,

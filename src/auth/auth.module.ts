@@ -40,6 +40,6 @@ import { SessionQueries } from './session.queries';
     SessionCleanup,
     { provide: APP_GUARD, useClass: BearerAuthGuard },
   ],
-  exports: [AuthService, PasswordHasher, Clock],
+  exports: [AuthService, PasswordHasher, Clock, AccessTokens],
 })
 export class AuthModule {}

@@ -17,6 +17,11 @@ export const BEARER_CHALLENGE = 'Bearer realm="microblog"';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 
+/** The token of an `Authorization: Bearer <token>` header; undefined for anything else. */
+export function bearerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER.exec(header)?.[1];
+}
+
 /**
  * The one global guard (`APP_GUARD`): every handler needs a valid access token, unless it is
  * `@Public()`. A token is valid when its signature, type, issuer, audience and lifetime check
@@ -54,7 +59,7 @@ export class BearerAuthGuard implements CanActivate {
         .setHeader('WWW-Authenticate', `${BEARER_CHALLENGE}, error="invalid_token"`);
       return new UnauthorizedException(message);
     };
-    const token = BEARER.exec(header)?.[1];
+    const token = bearerToken(header);
     if (!token) {
       throw invalid('Authorization must be "Bearer <access token>"');
     }

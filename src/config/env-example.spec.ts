@@ -16,14 +16,19 @@ describe('.env.example', () => {
       'TRUST_PROXY',
       'JWT_SECRET',
       'REDIS_URL',
+      'DATABASE_REPLICA_URLS',
     );
     expect([...new Set(documented.map((d) => d.name))].sort()).toEqual([...new Set(names)].sort());
     expect(Object.keys(new Environment()).every((name) => names.includes(name))).toBe(true);
   });
 
   it('holds only values the app accepts', () => {
+    // Replicas are replicas of a PostgreSQL primary.
+    const context: Record<string, Record<string, string>> = {
+      DATABASE_REPLICA_URLS: { DATABASE_URL: 'postgresql://user:password@10.0.0.1:5432/microblog' },
+    };
     for (const { name, value } of documented) {
-      expect(() => validateEnvironment({ [name]: value })).not.toThrow();
+      expect(() => validateEnvironment({ ...context[name], [name]: value })).not.toThrow();
     }
   });
 });

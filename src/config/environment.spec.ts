@@ -127,6 +127,52 @@ describe('validateEnvironment', () => {
     }
   });
 
+  describe('read replicas', () => {
+    const DATABASE_URL = 'postgresql://app:pw@db-primary:5432/microblog';
+    const DATABASE_REPLICA_URLS =
+      'postgresql://app:hunter2@db-replica-1:5432/microblog, postgres://app@db-replica-2/microblog';
+
+    it('has none by default, a lag bound of 2 s and a read-your-writes window of 5 s', () => {
+      expect(validateEnvironment({}).DATABASE_REPLICA_URLS).toBeUndefined();
+      expect(validateEnvironment({})).toMatchObject({
+        REPLICA_MAX_LAG: 2000,
+        READ_YOUR_WRITES_WINDOW: 5000,
+      });
+    });
+
+    it('keeps replicas of a PostgreSQL DATABASE_URL', () => {
+      expect(validateEnvironment({ DATABASE_URL, DATABASE_REPLICA_URLS })).toMatchObject({
+        DATABASE_REPLICA_URLS,
+      });
+    });
+
+    it.each([
+      [{}, /DATABASE_URL is SQLite/],
+      [{ DATABASE_URL: 'mariadb://root@db/microblog' }, /DATABASE_URL is mariadb/],
+      [{ DATABASE_URL, DATABASE_REPLICA_URLS: 'mysql://app:hunter2@r1/microblog' }, /replica-1/],
+      [{ DATABASE_URL, DATABASE_REPLICA_URLS: `${DATABASE_URL},` }, /replica-2.*empty entry/],
+      [{ DATABASE_URL, DATABASE_REPLICA_URLS: 'postgresql://app:hunter2@r1' }, /database name/],
+    ])('refuses replicas that cannot be: %j', (env, reason) => {
+      const raw = { DATABASE_REPLICA_URLS, ...env };
+      expect(() => validateEnvironment(raw)).toThrow(reason);
+      expect(() => validateEnvironment(raw)).toThrow(
+        expect.objectContaining({ message: expect.not.stringMatching(/hunter2|app:pw/) }),
+      );
+    });
+
+    it('refuses a read-your-writes window a replica in use could still lag behind', () => {
+      const base = { DATABASE_URL, DATABASE_REPLICA_URLS };
+      expect(() => validateEnvironment({ ...base, READ_YOUR_WRITES_WINDOW: '4000' })).toThrow(
+        /READ_YOUR_WRITES_WINDOW=4000 must be longer .* more than 4000 ms/,
+      );
+      expect(() =>
+        validateEnvironment({ ...base, REPLICA_MAX_LAG: '500', READ_YOUR_WRITES_WINDOW: '2501' }),
+      ).not.toThrow();
+      // Without replicas, the window means nothing and is not checked.
+      expect(() => validateEnvironment({ READ_YOUR_WRITES_WINDOW: '0' })).not.toThrow();
+    });
+  });
+
   it('runs one process by default; WEB_CONCURRENCY=auto is one worker per available core', () => {
     expect(validateEnvironment({}).WEB_CONCURRENCY).toBe(1);
     expect(validateEnvironment({ WEB_CONCURRENCY: '4' }).WEB_CONCURRENCY).toBe(4);

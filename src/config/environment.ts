@@ -13,8 +13,9 @@ import {
   Min,
   validateSync,
 } from 'class-validator';
-import { parseDatabaseUrl } from '../database/database-url';
+import { parseDatabaseUrl, parseReplicaUrls } from '../database/database-url';
 import { PROJECT_ROOT } from '../database/project-root';
+import { maxStaleness } from '../database/replicas/replica-timing';
 import { parseRedisUrl } from '../redis/redis-url';
 
 /** pino's levels; `silent` logs nothing. */
@@ -73,6 +74,34 @@ export class Environment {
   @IsOptional()
   @IsString()
   DATABASE_URL?: string;
+
+  /**
+   * Read replicas of a PostgreSQL `DATABASE_URL`: comma-separated URLs of its streaming
+   * replicas. Public GETs read from them; writes and everything else use the primary.
+   */
+  @IsOptional()
+  @IsString()
+  DATABASE_REPLICA_URLS?: string;
+
+  /**
+   * Milliseconds a replica may lag behind the primary and still serve reads; past it, its reads
+   * go to the primary (or another replica) until it catches up.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  REPLICA_MAX_LAG: number = 2000;
+
+  /**
+   * Milliseconds after a write during which the signed-in user who made it reads from the
+   * primary, so that they see it; longer than `REPLICA_MAX_LAG` plus a probe's two seconds.
+   */
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(0)
+  READ_YOUR_WRITES_WINDOW: number = 5000;
 
   /**
    * Key that signs pagination cursors, so that an altered cursor is refused. Cursors only say
@@ -192,7 +221,12 @@ export class Environment {
  * Variables whose values are never shown, not even in a validation error. (`REDIS_URL` may hold a
  * password: its own check shows the host only.)
  */
-const SECRET_VARIABLES = new Set(['JWT_SECRET', 'CURSOR_SECRET', 'REDIS_URL']);
+const SECRET_VARIABLES = new Set([
+  'JWT_SECRET',
+  'CURSOR_SECRET',
+  'REDIS_URL',
+  'DATABASE_REPLICA_URLS',
+]);
 
 export class EnvironmentError extends Error {
   override name = 'EnvironmentError';
@@ -218,7 +252,18 @@ export function validateEnvironment(raw: Record<string, unknown>): Environment {
         `(${JWT_SECRET_MIN_LENGTH}+ characters, e.g. \`openssl rand -base64 48\`)`,
     );
   }
-  parseDatabaseUrl(env.DATABASE_URL, PROJECT_ROOT);
+  const replicas = parseReplicaUrls(
+    env.DATABASE_REPLICA_URLS,
+    parseDatabaseUrl(env.DATABASE_URL, PROJECT_ROOT),
+  );
+  if (replicas.length > 0 && env.READ_YOUR_WRITES_WINDOW <= maxStaleness(env.REPLICA_MAX_LAG)) {
+    throw new EnvironmentError(
+      `Invalid environment: READ_YOUR_WRITES_WINDOW=${env.READ_YOUR_WRITES_WINDOW} must be ` +
+        `longer than the stalest a replica in use can be: REPLICA_MAX_LAG (${env.REPLICA_MAX_LAG}) ` +
+        `plus how long a probe's verdict holds (${maxStaleness(0)}), so more than ` +
+        `${maxStaleness(env.REPLICA_MAX_LAG)} ms`,
+    );
+  }
   if (env.REDIS_URL !== undefined) {
     parseRedisUrl(env.REDIS_URL);
   }

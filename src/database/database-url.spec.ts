@@ -1,4 +1,10 @@
-import { DatabaseUrlError, maskUrl, parseDatabaseUrl } from './database-url';
+import {
+  DatabaseUrlError,
+  MAX_REPLICAS,
+  maskUrl,
+  parseDatabaseUrl,
+  parseReplicaUrls,
+} from './database-url';
 
 describe('parseDatabaseUrl', () => {
   const root = '/srv/microblog';
@@ -72,5 +78,76 @@ describe('maskUrl', () => {
     );
     expect(maskUrl('mysql://root@localhost/app')).toBe('mysql://root@localhost/app');
     expect(maskUrl('sqlite:///app.db')).toBe('sqlite:///app.db');
+  });
+});
+
+describe('parseReplicaUrls', () => {
+  const primary = parseDatabaseUrl('postgresql://app:pw@db-primary:5432/microblog', '/srv');
+
+  it.each([undefined, '', '  '])('is none when unset (%j)', (value) => {
+    expect(parseReplicaUrls(value, primary)).toEqual([]);
+    expect(parseReplicaUrls(value, parseDatabaseUrl(undefined, '/srv'))).toEqual([]);
+  });
+
+  it('names each replica by its place in the list', () => {
+    expect(
+      parseReplicaUrls(
+        ' postgresql://app:s3cret@10.0.0.2:6432/microblog ,postgres://app@replica-b/microblog',
+        primary,
+      ),
+    ).toEqual([
+      {
+        name: 'replica-1',
+        driver: 'postgresql',
+        clientUrl: 'postgresql://app:s3cret@10.0.0.2:6432/microblog',
+        host: '10.0.0.2',
+        port: 6432,
+        dbName: 'microblog',
+      },
+      {
+        name: 'replica-2',
+        driver: 'postgresql',
+        clientUrl: 'postgres://app@replica-b/microblog',
+        host: 'replica-b',
+        port: 5432,
+        dbName: 'microblog',
+      },
+    ]);
+  });
+
+  it.each([
+    ['sqlite:///app.db', /DATABASE_URL is SQLite: read replicas are PostgreSQL streaming replicas/],
+    ['mysql://root@db/app', /DATABASE_URL is mysql/],
+  ])('refuses replicas of %s', (primaryUrl, message) => {
+    const target = parseDatabaseUrl(primaryUrl, '/srv');
+    expect(() => parseReplicaUrls('postgresql://u@r/app', target)).toThrow(DatabaseUrlError);
+    expect(() => parseReplicaUrls('postgresql://u@r/app', target)).toThrow(message);
+  });
+
+  it('refuses more than MAX_REPLICAS', () => {
+    const urls = Array.from({ length: MAX_REPLICAS + 1 }, (_, i) => `postgresql://a@r${i}/db`);
+    expect(parseReplicaUrls(urls.slice(1).join(','), primary)).toHaveLength(MAX_REPLICAS);
+    expect(() => parseReplicaUrls(urls.join(','), primary)).toThrow(
+      `DATABASE_REPLICA_URLS lists ${MAX_REPLICAS + 1} replicas; at most ${MAX_REPLICAS}`,
+    );
+  });
+
+  it.each([
+    [
+      'mariadb://app:hunter2@r1/microblog',
+      /^DATABASE_REPLICA_URLS \(replica-1, mariadb:\/\/r1\/microblog\): not a PostgreSQL URL/,
+    ],
+    ['postgresql://a@r1/db,,postgresql://a@r3/db', /\(replica-2\): empty entry/],
+    [
+      'postgresql://app:hunter2@r1',
+      /\(replica-1, postgresql:\/\/r1\): a server URL needs a host and a database name/,
+    ],
+    ['app:hunter2@r1/microblog', /\(replica-1\): not a PostgreSQL URL/],
+    ['hunter2', /\(replica-1\): not a PostgreSQL URL/],
+  ])('refuses %s in one line, without its password', (value, message) => {
+    expect(() => parseReplicaUrls(value, primary)).toThrow(message);
+    expect(() => parseReplicaUrls(value, primary)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
   });
 });

@@ -71,19 +71,23 @@ export function parseDatabaseUrl(url: string | undefined, root: string): Databas
   if (!server) {
     throw invalid(value, `unsupported scheme "${scheme[1]}:"`);
   }
-  return serverTarget(value, server);
+  return serverTarget(value, server, (reason) => invalid(value, reason));
 }
 
-function serverTarget(value: string, { driver, port }: (typeof SERVER_SCHEMES)[string]) {
+function serverTarget(
+  value: string,
+  { driver, port }: (typeof SERVER_SCHEMES)[string],
+  invalid: (reason: string) => Error,
+) {
   let parsed: URL;
   try {
     parsed = new URL(value);
   } catch {
-    throw invalid(value, 'not a valid URL');
+    throw invalid('not a valid URL');
   }
   const dbName = decodeURIComponent(parsed.pathname.replace(/^\//, ''));
   if (!parsed.hostname || !dbName || dbName.includes('/')) {
-    throw invalid(value, 'a server URL needs a host and a database name (scheme://host/db)');
+    throw invalid('a server URL needs a host and a database name (scheme://host/db)');
   }
   return {
     driver,
@@ -114,4 +118,71 @@ export function describeTarget(target: DatabaseTarget): string {
   return target.driver === 'sqlite'
     ? `SQLite ${target.dbName}`
     : `${target.driver} at ${target.host}:${target.port}/${target.dbName}`;
+}
+
+/** The most read replicas `DATABASE_REPLICA_URLS` may list. */
+export const MAX_REPLICAS = 16;
+
+/** A read replica of the primary database, as `DATABASE_REPLICA_URLS` names it. */
+export interface ReplicaTarget extends ServerTarget {
+  /** `replica-1`, `replica-2`...: in logs, `/health` and `application_name`, never the URL. */
+  name: string;
+}
+
+/**
+ * Parses `DATABASE_REPLICA_URLS`: comma-separated URLs of read replicas of the primary that
+ * `primary` (`DATABASE_URL`) names, each of the same kind. Unset or empty means none. Replicas
+ * are PostgreSQL streaming (physical) replicas: the replication-lag probe is PostgreSQL's, and
+ * SQLite has no server to replicate. Messages never show a password.
+ */
+export function parseReplicaUrls(
+  value: string | undefined,
+  primary: DatabaseTarget,
+): ReplicaTarget[] {
+  const list = value?.trim();
+  if (!list) {
+    return [];
+  }
+  if (primary.driver !== 'postgresql') {
+    throw new DatabaseUrlError(
+      `DATABASE_REPLICA_URLS is set, but DATABASE_URL is ${primary.driver === 'sqlite' ? 'SQLite' : primary.driver}: ` +
+        'read replicas are PostgreSQL streaming replicas of a PostgreSQL DATABASE_URL; ' +
+        'unset DATABASE_REPLICA_URLS',
+    );
+  }
+  const entries = list.split(',');
+  if (entries.length > MAX_REPLICAS) {
+    throw new DatabaseUrlError(
+      `DATABASE_REPLICA_URLS lists ${entries.length} replicas; at most ${MAX_REPLICAS}`,
+    );
+  }
+  return entries.map((entry, index) => {
+    const url = entry.trim();
+    const name = `replica-${index + 1}`;
+    const shown = withoutCredentials(url);
+    const refuse = (reason: string) =>
+      new DatabaseUrlError(
+        `DATABASE_REPLICA_URLS (${name}${shown ? `, ${shown}` : ''}): ${reason}; ` +
+          'accepted: comma-separated postgresql://user:pass@host:port/db URLs',
+      );
+    if (!url) {
+      throw refuse('empty entry');
+    }
+    const scheme = SCHEME.exec(url);
+    const server = scheme ? SERVER_SCHEMES[`${scheme[1].toLowerCase()}:`] : undefined;
+    if (server?.driver !== 'postgresql') {
+      throw refuse('not a PostgreSQL URL, as DATABASE_URL is');
+    }
+    return { ...serverTarget(url, server, refuse), name };
+  });
+}
+
+/** `scheme://host:port/path` of a URL, without user, password or query; '' if it is none. */
+function withoutCredentials(value: string): string {
+  try {
+    const { protocol, host, pathname } = new URL(value);
+    return host ? `${protocol}//${host}${pathname}` : '';
+  } catch {
+    return '';
+  }
 }

@@ -12,6 +12,7 @@ import type { Environment } from '../config/environment';
 import { pingDatabase } from './ping';
 import { createQueryDatabase } from './query-database';
 import { QUERY_DATABASE } from './read-queries';
+import { ReadReplicas } from './replicas/read-replicas';
 
 /** Builds the app's ORM options from the validated environment, with Nest's logger. */
 @Injectable()
@@ -21,9 +22,11 @@ export class OrmOptionsFactory implements MikroOrmOptionsFactory {
   constructor(private readonly config: ConfigService<Environment, true>) {}
 
   createMikroOrmOptions(): MikroOrmModuleOptions {
-    return createOrmConfig(this.config.get('DATABASE_URL', { infer: true }), {
-      logger: (message) => this.logger.log(message),
-    });
+    return createOrmConfig(
+      this.config.get('DATABASE_URL', { infer: true }),
+      { logger: (message) => this.logger.log(message) },
+      this.config.get('DATABASE_REPLICA_URLS', { infer: true }),
+    );
   }
 }
 
@@ -40,7 +43,12 @@ export class OrmOptionsFactory implements MikroOrmOptionsFactory {
     // Every supported database is SQL: services inject the SQL EntityManager's API (the driver,
     // and so its class, is only known once DATABASE_URL is read).
     { provide: SqlEntityManager, useExisting: EntityManager },
-    { provide: QUERY_DATABASE, inject: [EntityManager], useFactory: createQueryDatabase },
+    {
+      provide: QUERY_DATABASE,
+      // Read replicas are the HTTP app's (ReadReplicasModule); console commands have none.
+      inject: [EntityManager, { token: ReadReplicas, optional: true }],
+      useFactory: createQueryDatabase,
+    },
   ],
   exports: [SqlEntityManager, QUERY_DATABASE],
 })

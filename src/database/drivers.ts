@@ -12,7 +12,9 @@ import {
   type SqliteDialectConfig,
   SqliteDriver as KyselySqliteDriver,
 } from 'kysely';
-import type { DatabaseTarget, ServerTarget, SqliteTarget } from './database-url';
+import type { DatabaseTarget, ReplicaTarget, ServerTarget, SqliteTarget } from './database-url';
+import type { PostgreSqlReplicasDriver } from './replicas/postgresql-replicas.driver';
+import { REPLICA_TIMEOUT_MS } from './replicas/replica-timing';
 import { ReusingStatements } from './sqlite-statements';
 
 /** How long a SQLite writer waits for another one's lock before failing with SQLITE_BUSY. */
@@ -20,6 +22,12 @@ export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /** Page cache per SQLite connection, in KiB. */
 export const SQLITE_CACHE_KIB = 64 * 1024;
+
+/**
+ * The `application_name` of the app's PostgreSQL connections, as `pg_stat_activity` shows them:
+ * this on the primary, `microblog-nest:replica-1` (and so on) on the read replicas.
+ */
+export const APPLICATION_NAME = 'microblog-nest';
 
 type DriverClass = NonNullable<Options['driver']>;
 
@@ -43,20 +51,18 @@ function loadDriver<T extends DriverClass>(pkg: string, exportName: string): T {
 }
 
 /**
- * The driver-specific part of the ORM options: the one place that maps a database target to a
- * MikroORM driver and its connection settings.
+ * The driver-specific part of the ORM options: the one place that maps a database target (and
+ * its read replicas, on PostgreSQL) to a MikroORM driver and its connection settings.
  */
-export function driverOptions(target: DatabaseTarget): Partial<Options> {
+export function driverOptions(
+  target: DatabaseTarget,
+  replicas: readonly ReplicaTarget[] = [],
+): Partial<Options> {
   switch (target.driver) {
     case 'sqlite':
       return sqliteOptions(target);
     case 'postgresql':
-      return serverOptions(
-        target,
-        loadDriver<typeof PostgreSqlDriver>('@mikro-orm/postgresql', 'PostgreSqlDriver'),
-        // pg.Pool options (MikroORM merges a plain `driverOptions` object into them).
-        { connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
-      );
+      return postgresqlOptions(target, replicas);
     case 'mysql':
       return serverOptions(
         target,
@@ -78,6 +84,48 @@ function serverOptions(
   poolOptions: Record<string, unknown>,
 ): Partial<Options> {
   return { driver, clientUrl: target.clientUrl, dbName: target.dbName, driverOptions: poolOptions };
+}
+
+/**
+ * PostgreSQL, and its read replicas as MikroORM's `replicas`. With replicas, the driver is one
+ * that keeps every ORM query on the primary (`preferReadReplicas: false` says the same to the
+ * ORM): only `ReadReplicas` sends reads to a replica, once it knows that the request may and
+ * that the replica is healthy. A replica's connection attempt gives up after
+ * `REPLICA_TIMEOUT_MS`, and TCP keep-alive finds its dead connections.
+ */
+function postgresqlOptions(
+  target: ServerTarget,
+  replicas: readonly ReplicaTarget[],
+): Partial<Options> {
+  const options = {
+    ...serverOptions(
+      target,
+      loadDriver<typeof PostgreSqlDriver>('@mikro-orm/postgresql', 'PostgreSqlDriver'),
+      // pg.Pool options (MikroORM merges a plain `driverOptions` object into them).
+      { application_name: APPLICATION_NAME, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    ),
+  };
+  if (replicas.length === 0) {
+    return options;
+  }
+  return {
+    ...options,
+    driver: loadDriver<typeof PostgreSqlReplicasDriver>(
+      './replicas/postgresql-replicas.driver',
+      'PostgreSqlReplicasDriver',
+    ),
+    preferReadReplicas: false,
+    replicas: replicas.map((replica) => ({
+      name: replica.name,
+      clientUrl: replica.clientUrl,
+      dbName: replica.dbName,
+      driverOptions: {
+        application_name: `${APPLICATION_NAME}:${replica.name}`,
+        connectionTimeoutMillis: REPLICA_TIMEOUT_MS,
+        keepAlive: true,
+      },
+    })),
+  };
 }
 
 function sqliteOptions(target: SqliteTarget): Partial<Options> {

@@ -4,6 +4,7 @@ import type { CompiledQuery, DatabaseConnection, Driver, Kysely, QueryResult } f
 import { databaseOutage } from './connection-errors';
 import { kyselyFor, sqlDialectOf } from './dialect';
 import { EntityValuesPlugin } from './entity-values.plugin';
+import type { ReadReplicas } from './replicas/read-replicas';
 import type { Database } from './schema';
 
 /**
@@ -22,26 +23,34 @@ import type { Database } from './schema';
  * - A read outside a transaction whose connection was lost under it (a server restart, a killed
  *   connection) runs once more, on a fresh connection: nothing was written, so it is safe. Inside
  *   a transaction nothing is retried (the transaction is gone with its connection).
+ * - With read replicas, a query outside a transaction goes where `ReadReplicas` sends it: a
+ *   healthy replica in a public GET's handler, the primary anywhere else (see `ReadRouting`).
  *
  * Values are bound as parameters, never written into the SQL text.
  */
 export type QueryDatabase = Kysely<Database>;
 
-export function createQueryDatabase(em: EntityManager): QueryDatabase {
+export function createQueryDatabase(
+  em: EntityManager,
+  replicas?: ReadReplicas | null,
+): QueryDatabase {
   const sqlEm = em as SqlEntityManager;
   const values = new EntityValuesPlugin(sqlEm);
   return kyselyFor<Database>(
     sqlDialectOf(sqlEm.getPlatform()),
-    new EntityManagerDriver(sqlEm, values),
+    new EntityManagerDriver(sqlEm, values, replicas?.configured ? replicas : undefined),
     [values],
   );
 }
 
-/** Runs compiled queries on the EntityManager's current connection, with the ORM's exceptions. */
+/**
+ * Runs compiled queries on the EntityManager's current connection (or, for a read outside a
+ * transaction, where the read replicas say), with the ORM's exceptions.
+ */
 class EntityManagerDriver implements Driver {
   private readonly connection: DatabaseConnection;
 
-  constructor(em: SqlEntityManager, values: EntityValuesPlugin) {
+  constructor(em: SqlEntityManager, values: EntityValuesPlugin, replicas?: ReadReplicas) {
     this.connection = {
       async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
         const bound = query.parameters.some((p) => p instanceof Date)
@@ -51,7 +60,10 @@ class EntityManagerDriver implements Driver {
           try {
             // MikroORM connects lazily; the ORM's own queries make sure of it the same way.
             await em.getConnection().ensureConnection();
-            return await em.getKysely().executeQuery<R>(bound);
+            const onPrimary = () => em.getKysely().executeQuery<R>(bound);
+            return await (replicas && !em.getTransactionContext()
+              ? replicas.read(bound, onPrimary)
+              : onPrimary());
           } catch (err) {
             throw em.getDriver().convertException(err as Error);
           }

@@ -4,6 +4,7 @@ import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Public } from '../auth/public.decorator';
 import { ApiErrors } from '../common/errors/api-errors.decorator';
 import { pingDatabase } from '../database/ping';
+import { ReadReplicas } from '../database/replicas/read-replicas';
 import type { RedisConnection } from '../redis/redis-connection';
 import { REDIS } from '../redis/redis.module';
 import { HealthResponse } from './health.response';
@@ -17,12 +18,15 @@ export class HealthController {
   constructor(
     private readonly orm: MikroORM,
     @Inject(REDIS) private readonly redis: RedisConnection | null,
+    private readonly replicas: ReadReplicas,
   ) {}
 
   /**
    * 200 when the database answers a ping, 503 when it does not. Redis, when configured, is
    * pinged too, but an unreachable one only makes the status `degraded`: the app serves on
-   * without it, and a 503 from every instance at once would take the whole service down.
+   * without it, and a 503 from every instance at once would take the whole service down. So
+   * does a read replica that is not `up` (as its background probe last found it): its reads go
+   * to the primary meanwhile.
    */
   @Get()
   @ApiOperation({
@@ -30,7 +34,8 @@ export class HealthController {
     description:
       'For load balancers and orchestrators: 200 when the database answers a ping. With ' +
       '`REDIS_URL` set, `redis` says whether Redis answers one; while it does not, the status ' +
-      'is `degraded`, still with a 200.',
+      'is `degraded`, still with a 200. With `DATABASE_REPLICA_URLS` set, `replicas` lists each ' +
+      'read replica (its name, status and lag); one that is not `up` also makes it `degraded`.',
   })
   @ApiOkResponse({ type: HealthResponse, description: 'Up, and so is the database' })
   @ApiErrors(400, [503, 'database unreachable'])
@@ -41,12 +46,15 @@ export class HealthController {
       this.logger.warn(`database unreachable: ${database.reason}`);
       throw new ServiceUnavailableException('database unreachable');
     }
-    if (!redis) {
-      return { status: 'ok', database: 'up' };
-    }
-    // Redis going down and coming back is logged once each, by RedisConnection.
-    return redis.ok
-      ? { status: 'ok', database: 'up', redis: 'up' }
-      : { status: 'degraded', database: 'up', redis: 'down' };
+    // Redis and the replicas going down and coming back are logged once each, where they are
+    // watched (RedisConnection, ReadReplicas).
+    const replicas = this.replicas.configured ? this.replicas.health() : undefined;
+    const degraded = redis?.ok === false || replicas?.some((r) => r.status !== 'up');
+    return {
+      status: degraded ? 'degraded' : 'ok',
+      database: 'up',
+      ...(redis && { redis: redis.ok ? 'up' : 'down' }),
+      ...(replicas && { replicas }),
+    };
   }
 }

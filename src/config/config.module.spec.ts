@@ -1,4 +1,6 @@
-import type { ConfigService } from '@nestjs/config';
+import type * as NestConfig from '@nestjs/config';
+import type * as NestTesting from '@nestjs/testing';
+import type * as ConfigModuleFile from './config.module';
 
 describe('AppConfigModule', () => {
   const saved = { ...process.env };
@@ -7,18 +9,19 @@ describe('AppConfigModule', () => {
     process.env = { ...saved };
   });
 
-  async function configWith(env: Record<string, string>): Promise<ConfigService> {
+  /** A fresh copy of the module (it reads the environment when it is first loaded). */
+  async function configWith(env: Record<string, string>): Promise<NestConfig.ConfigService> {
     Object.assign(process.env, env);
-    let config: ConfigService | undefined;
-    // A fresh copy of the module: it reads the environment when it is first imported.
-    await jest.isolateModulesAsync(async () => {
-      const { AppConfigModule } = await import('./config.module');
-      const { ConfigService } = await import('@nestjs/config');
-      const { Test } = await import('@nestjs/testing');
-      const moduleRef = await Test.createTestingModule({ imports: [AppConfigModule] }).compile();
-      config = moduleRef.get<ConfigService>(ConfigService);
+    let loading: Promise<NestConfig.ConfigService> | undefined;
+    jest.isolateModules(() => {
+      const { AppConfigModule } = jest.requireActual<typeof ConfigModuleFile>('./config.module');
+      const { ConfigService } = jest.requireActual<typeof NestConfig>('@nestjs/config');
+      const { Test } = jest.requireActual<typeof NestTesting>('@nestjs/testing');
+      loading = Test.createTestingModule({ imports: [AppConfigModule] })
+        .compile()
+        .then((moduleRef) => moduleRef.get(ConfigService));
     });
-    return config!;
+    return loading!;
   }
 
   it('treats an empty variable as unset instead of handing out the empty string', async () => {

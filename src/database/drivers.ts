@@ -13,9 +13,13 @@ import {
   SqliteDriver as KyselySqliteDriver,
 } from 'kysely';
 import type { DatabaseTarget, ServerTarget, SqliteTarget } from './database-url';
+import { LockWaitingConnection } from './sqlite-lock-wait';
 import { ReusingStatements } from './sqlite-statements';
 
-/** How long a SQLite writer waits for another one's lock before failing with SQLITE_BUSY. */
+/**
+ * How long a SQLite statement waits for another connection's lock before failing with
+ * SQLITE_BUSY. The driver waits (LockWaitingConnection), not SQLite: its busy timeout is 0.
+ */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /** Page cache per SQLite connection, in KiB. */
@@ -65,7 +69,6 @@ function serverOptions(target: ServerTarget, driver: DriverClass): Partial<Optio
 function sqliteOptions(target: SqliteTarget): Partial<Options> {
   const pragmas = [
     'foreign_keys = ON',
-    `busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`,
     // A 64 MiB page cache (the default is 2 MiB) keeps the post indexes in memory.
     `cache_size = -${SQLITE_CACHE_KIB}`,
   ];
@@ -74,23 +77,36 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
     // crashes in WAL mode (only an OS crash can lose the last commits).
     pragmas.push('journal_mode = WAL', 'synchronous = NORMAL');
   }
+  let database: BetterSqlite3.Database | undefined;
+  const inTransaction = () => database?.inTransaction ?? false;
   return {
     driver: loadDriver<typeof SqliteDriver>('@mikro-orm/sqlite', 'SqliteDriver'),
     dbName: target.dbName,
     // The Kysely dialect MikroORM would build, given here (MikroORM's supported way) to open the
-    // connection through ReusingStatements, and to set it up before its first query.
-    driverOptions: new WriteTransactionsDialect({
-      database: () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const Database = require('better-sqlite3') as typeof BetterSqlite3;
-        return Promise.resolve(new ReusingStatements(new Database(target.dbName)));
+    // connection through ReusingStatements, to set it up before its first query, and to wait
+    // for locks without blocking the event loop (see LockWaitingConnection).
+    driverOptions: new WriteTransactionsDialect(
+      {
+        database: () => {
+          // eslint-disable-next-line @typescript-eslint/no-require-imports
+          const Database = require('better-sqlite3') as typeof BetterSqlite3;
+          // No busy timeout of SQLite's own: it would sleep with the event loop stopped.
+          database = new Database(target.dbName, { timeout: 0 });
+          return Promise.resolve(new ReusingStatements(database));
+        },
+        async onCreateConnection(connection) {
+          const waiting = new LockWaitingConnection(
+            connection,
+            inTransaction,
+            SQLITE_BUSY_TIMEOUT_MS,
+          );
+          for (const pragma of pragmas) {
+            await waiting.executeQuery(CompiledQuery.raw(`pragma ${pragma}`));
+          }
+        },
       },
-      async onCreateConnection(connection) {
-        for (const pragma of pragmas) {
-          await connection.executeQuery(CompiledQuery.raw(`pragma ${pragma}`));
-        }
-      },
-    }),
+      inTransaction,
+    ),
   };
 }
 
@@ -103,16 +119,38 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
  * outside transactions), so taking the lock first holds nothing back.
  */
 class WriteTransactionsDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
     super(settings);
   }
 
   override createDriver(): Driver {
-    return new ImmediateTransactionsDriver(this.settings);
+    return new ImmediateTransactionsDriver(this.settings, this.inTransaction);
   }
 }
 
+/** Also hands out its one connection wrapped in a LockWaitingConnection. */
 class ImmediateTransactionsDriver extends KyselySqliteDriver {
+  private waiting?: DatabaseConnection;
+
+  constructor(
+    settings: SqliteDialectConfig,
+    private readonly inTransaction: () => boolean,
+  ) {
+    super(settings);
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    this.waiting ??= new LockWaitingConnection(
+      await super.acquireConnection(),
+      this.inTransaction,
+      SQLITE_BUSY_TIMEOUT_MS,
+    );
+    return this.waiting;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }

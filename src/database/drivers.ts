@@ -77,37 +77,31 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
     // crashes in WAL mode (only an OS crash can lose the last commits).
     pragmas.push('journal_mode = WAL', 'synchronous = NORMAL');
   }
-  let database: BetterSqlite3.Database | undefined;
-  const inTransaction = () => database?.inTransaction ?? false;
   return {
     driver: loadDriver<typeof SqliteDriver>('@mikro-orm/sqlite', 'SqliteDriver'),
     dbName: target.dbName,
     // The Kysely dialect MikroORM would build, given here (MikroORM's supported way) to open the
     // connection through ReusingStatements, to set it up before its first query, and to wait
     // for locks without blocking the event loop (see LockWaitingConnection).
-    driverOptions: new WriteTransactionsDialect(
-      {
-        database: () => {
-          // eslint-disable-next-line @typescript-eslint/no-require-imports
-          const Database = require('better-sqlite3') as typeof BetterSqlite3;
-          // No busy timeout of SQLite's own: it would sleep with the event loop stopped.
-          database = new Database(target.dbName, { timeout: 0 });
-          return Promise.resolve(new ReusingStatements(database));
-        },
-        async onCreateConnection(connection) {
-          const waiting = new LockWaitingConnection(
-            connection,
-            inTransaction,
-            SQLITE_BUSY_TIMEOUT_MS,
-          );
-          for (const pragma of pragmas) {
-            await waiting.executeQuery(CompiledQuery.raw(`pragma ${pragma}`));
-          }
-        },
+    driverOptions: new WriteTransactionsDialect({
+      database: () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const Database = require('better-sqlite3') as typeof BetterSqlite3;
+        // No busy timeout of SQLite's own: it would sleep with the event loop stopped.
+        return Promise.resolve(new ReusingStatements(new Database(target.dbName, { timeout: 0 })));
       },
-      inTransaction,
-    ),
+      async onCreateConnection(connection) {
+        for (const pragma of pragmas) {
+          await connection.executeQuery(CompiledQuery.raw(`pragma ${pragma}`));
+        }
+      },
+    }),
   };
+}
+
+/** The dialect's settings, with the connection it opens: ReusingStatements. */
+interface WriteTransactionsSettings extends SqliteDialectConfig {
+  database: () => Promise<ReusingStatements>;
 }
 
 /**
@@ -119,33 +113,44 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
  * outside transactions), so taking the lock first holds nothing back.
  */
 class WriteTransactionsDialect extends SqliteDialect {
-  constructor(
-    private readonly settings: SqliteDialectConfig,
-    private readonly inTransaction: () => boolean,
-  ) {
+  constructor(private readonly settings: WriteTransactionsSettings) {
     super(settings);
   }
 
   override createDriver(): Driver {
-    return new ImmediateTransactionsDriver(this.settings, this.inTransaction);
+    return new ImmediateTransactionsDriver(this.settings);
   }
 }
 
-/** Also hands out its one connection wrapped in a LockWaitingConnection. */
+/**
+ * Also waits for locks without blocking the event loop: its one connection, the set-up pragmas
+ * included, goes through a LockWaitingConnection, which asks the connection this driver opened
+ * whether it is inside a transaction.
+ */
 class ImmediateTransactionsDriver extends KyselySqliteDriver {
+  private readonly opened: { database?: ReusingStatements };
   private waiting?: DatabaseConnection;
 
-  constructor(
-    settings: SqliteDialectConfig,
-    private readonly inTransaction: () => boolean,
-  ) {
-    super(settings);
+  constructor({ database, onCreateConnection }: WriteTransactionsSettings) {
+    const opened: { database?: ReusingStatements } = {};
+    const waiting = (connection: DatabaseConnection) =>
+      new LockWaitingConnection(
+        connection,
+        () => opened.database?.inTransaction ?? false,
+        SQLITE_BUSY_TIMEOUT_MS,
+      );
+    super({
+      database: async () => (opened.database = await database()),
+      onCreateConnection:
+        onCreateConnection && ((c, options) => onCreateConnection(waiting(c), options)),
+    });
+    this.opened = opened;
   }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     this.waiting ??= new LockWaitingConnection(
       await super.acquireConnection(),
-      this.inTransaction,
+      () => this.opened.database?.inTransaction ?? false,
       SQLITE_BUSY_TIMEOUT_MS,
     );
     return this.waiting;

@@ -17,6 +17,7 @@ import { installCleanup, withServers } from './lib/processes';
 import {
   type FixedRate,
   machine,
+  saturatedTail,
   type Memory,
   publish,
   type Results,
@@ -28,6 +29,7 @@ import { describeReplicaReads, replicaReads } from './lib/replicas';
 import * as scenarios from './lib/scenarios';
 import { startBare, withApp, withAppAndRaw } from './lib/servers';
 import { verifyReads, verifyWrites } from './lib/verify';
+import { workerScaling } from './lib/workers';
 
 const started = performance.now();
 
@@ -82,6 +84,8 @@ async function largeData(config: BenchConfig, data: Prepared) {
       await compare(scenarios.posts, pair, label, config),
       await compare(scenarios.deepPage(deep.page, deep.path), pair, label, config),
     ];
+    const saturated = { connections: config.saturatedConnections };
+    const tail = await compare(scenarios.userById(ids), pair, label, config, saturated);
     const rate = Math.max(1, Math.round(byId.app.rps / 2));
     step(`GET /users/:id at a fixed ${rate} req/s (50% of the app's peak), app then raw`);
     const atRate = (url: string) =>
@@ -97,10 +101,10 @@ async function largeData(config: BenchConfig, data: Prepared) {
       peakRps: byId.app.rps,
       rate,
       ...measured,
-      ratio: measured.p99 / measured.p50,
+      ratio: measured.p99 / floor.p99,
       raw: { p50: floor.p50, p99: floor.p99 },
     };
-    return { comparisons, fixedRate };
+    return { comparisons, tail, fixedRate };
   });
 }
 
@@ -127,7 +131,7 @@ async function writes(
   config: BenchConfig,
   data: Prepared,
   { accounts, hash }: Awaited<ReturnType<typeof accountsFor>>,
-): Promise<{ comparisons: Comparison[]; signIn: SignIn }> {
+): Promise<{ comparisons: Comparison[]; tail: Comparison; signIn: SignIn }> {
   const label = dataLabel(config.large);
   step(`writes on throwaway copies of ${label}`);
   assertTokensValid(accounts, 60, 'the writes');
@@ -151,6 +155,14 @@ async function writes(
           hashing,
         ),
       ];
+      const saturated = { connections: config.saturatedConnections };
+      const tail = await compare(
+        scenarios.createPost(accounts.users),
+        pair,
+        label,
+        config,
+        saturated,
+      );
       const login = comparisons[2];
       const cores = availableParallelism();
       const boundRps = (cores * 1000) / hash.cpuMs;
@@ -163,10 +175,23 @@ async function writes(
         boundRps,
         ratio: login.app.rps / boundRps,
       };
-      return { comparisons, signIn };
+      return { comparisons, tail, signIn };
     },
     rawEnv,
   );
+}
+
+async function scaling(config: BenchConfig, data: Prepared, accounts: Accounts) {
+  const label = dataLabel(config.large);
+  step(`1 worker against ${config.workers}, app and raw, on copies of ${label}`);
+  // Two scenarios, each compared on the app's pair and on raw's.
+  const seconds = 2 * 2 * 2 * (config.warmupSec + config.rounds * config.durationSec);
+  assertTokensValid(accounts, seconds, 'the worker scaling');
+  const ids = userIds(data.large);
+  return workerScaling(config, data.large, label, [
+    scenarios.userById(ids),
+    scenarios.createPost(accounts.users),
+  ]);
 }
 
 async function memory(config: BenchConfig, data: Prepared, accounts: Accounts): Promise<Memory> {
@@ -210,6 +235,7 @@ async function main(config: BenchConfig): Promise<void> {
   const large = await largeData(config, data);
   const prepared = await accountsFor(config, data);
   const written = await writes(config, data, prepared);
+  const workers = await scaling(config, data, prepared.accounts);
   const mem = await memory(config, data, prepared.accounts);
 
   const [byId, ofUser, list, deep] = large.comparisons;
@@ -233,6 +259,8 @@ async function main(config: BenchConfig): Promise<void> {
       rawRatio: deep.base.p50 / list.base.p50,
     },
     fixedRate: large.fixedRate,
+    tail: [large.tail, written.tail].map(saturatedTail),
+    workers,
     signIn: written.signIn,
     memory: mem,
   };

@@ -19,6 +19,7 @@ export interface Comparison {
   data: string;
   subject: string;
   baseline: string;
+  connections: number;
   app: Summary;
   base: Summary;
   /** subject req/s over baseline req/s. */
@@ -69,6 +70,7 @@ export async function compare(
     data,
     subject: subject.name,
     baseline: baseline.name,
+    connections,
     app,
     base,
     ratio: app.rps / base.rps,

@@ -44,6 +44,13 @@ export interface BenchConfig {
   connections: number;
   signupConnections: number;
   /**
+   * The closed-loop load of the tail check (app p99 against raw's) and of the worker scaling:
+   * enough connections to keep every process of both servers saturated.
+   */
+  saturatedConnections: number;
+  /** Processes (`WEB_CONCURRENCY`) compared with one, for the app and the raw baseline. */
+  workers: number;
+  /**
    * Users given a password and signed in through the app before the writes: their sessions
    * and access tokens author POST /posts (and sign in again in the sign-in scenario).
    */
@@ -69,6 +76,8 @@ const FULL: Omit<BenchConfig, 'dataDir' | 'distDir'> = {
   rounds: 3,
   connections: 16,
   signupConnections: 8,
+  saturatedConnections: 64,
+  workers: 2,
   accounts: 256,
   deepPage: 500,
   fixedRateSec: 10,

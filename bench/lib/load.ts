@@ -22,6 +22,8 @@ export interface Measurement {
   /** Latency percentiles in ms, from every response (not autocannon's 1 ms buckets). */
   p50: number;
   p99: number;
+  /** The slowest response, ms. */
+  max: number;
   requests: number;
 }
 

@@ -5,10 +5,12 @@ import { type Server, startServer, tsNode, withServers } from './processes';
 
 /**
  * The built app, in production settings with logging at warn and no sign-up or sign-in rate
- * limit (the load comes from one address, and signs the same accounts in again and again).
+ * limit (the load comes from one address, and signs the same accounts in again and again), on
+ * `workers` processes (`WEB_CONCURRENCY`).
  */
-export function startApp(config: BenchConfig, file: string): Promise<Server> {
+export function startApp(config: BenchConfig, file: string, workers = 1): Promise<Server> {
   const env = {
+    WEB_CONCURRENCY: String(workers),
     DATABASE_URL: databaseUrl(file),
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
@@ -17,16 +19,30 @@ export function startApp(config: BenchConfig, file: string): Promise<Server> {
     CURSOR_SECRET,
     JWT_SECRET,
   };
-  return startServer('app', [join(config.distDir, 'src', 'main.js')], env, '/health');
+  const name = workers === 1 ? 'app' : `app x${workers}`;
+  return startServer(name, [join(config.distDir, 'src', 'main.js')], env, '/health');
 }
 
 /**
  * The raw node:http + better-sqlite3 baseline (bench/servers/raw.ts); `extra` adds to its
- * environment (ARGON2_PARAMS).
+ * environment (ARGON2_PARAMS). With `workers` > 1, that many processes of it on one port
+ * (bench/servers/raw-cluster.ts), as the app runs with `WEB_CONCURRENCY`.
  */
-export function startRaw(file: string, extra: Record<string, string> = {}): Promise<Server> {
+export function startRaw(
+  file: string,
+  extra: Record<string, string> = {},
+  workers = 1,
+): Promise<Server> {
   const env = { ...extra, DATABASE_FILE: file, CURSOR_SECRET, JWT_SECRET };
-  return startServer('raw', tsNode('bench/servers/raw.ts'), env, '/health');
+  if (workers === 1) {
+    return startServer('raw', tsNode('bench/servers/raw.ts'), env, '/health');
+  }
+  return startServer(
+    `raw x${workers}`,
+    tsNode('bench/servers/raw-cluster.ts'),
+    { ...env, WORKERS: String(workers) },
+    '/health',
+  );
 }
 
 /** One of the bare framework servers (bench/servers/bare-*.ts), answering GET /hello. */

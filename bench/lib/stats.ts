@@ -32,9 +32,13 @@ export class Latencies {
     return this.size;
   }
 
-  /** p50 and p99 in ms. */
-  percentiles(): { p50: number; p99: number } {
+  /** p50, p99 and the slowest, in ms. */
+  percentiles(): { p50: number; p99: number; max: number } {
     const sorted = this.values.slice(0, this.size).sort();
-    return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) };
+    return {
+      p50: quantile(sorted, 0.5),
+      p99: quantile(sorted, 0.99),
+      max: this.size > 0 ? sorted[this.size - 1] : NaN,
+    };
   }
 }

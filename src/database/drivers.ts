@@ -15,9 +15,13 @@ import {
 import type { DatabaseTarget, ReplicaTarget, ServerTarget, SqliteTarget } from './database-url';
 import type { PostgreSqlReplicasDriver } from './replicas/postgresql-replicas.driver';
 import { REPLICA_TIMEOUT_MS } from './replicas/replica-timing';
+import { LockWaitingConnection } from './sqlite-lock-wait';
 import { ReusingStatements } from './sqlite-statements';
 
-/** How long a SQLite writer waits for another one's lock before failing with SQLITE_BUSY. */
+/**
+ * How long a SQLite statement waits for another connection's lock before failing with
+ * SQLITE_BUSY. The driver waits (LockWaitingConnection), not SQLite: its busy timeout is 0.
+ */
 export const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 /** Page cache per SQLite connection, in KiB. */
@@ -131,7 +135,6 @@ function postgresqlOptions(
 function sqliteOptions(target: SqliteTarget): Partial<Options> {
   const pragmas = [
     'foreign_keys = ON',
-    `busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`,
     // A 64 MiB page cache (the default is 2 MiB) keeps the post indexes in memory.
     `cache_size = -${SQLITE_CACHE_KIB}`,
   ];
@@ -144,12 +147,14 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
     driver: loadDriver<typeof SqliteDriver>('@mikro-orm/sqlite', 'SqliteDriver'),
     dbName: target.dbName,
     // The Kysely dialect MikroORM would build, given here (MikroORM's supported way) to open the
-    // connection through ReusingStatements, and to set it up before its first query.
+    // connection through ReusingStatements, to set it up before its first query, and to wait
+    // for locks without blocking the event loop (see LockWaitingConnection).
     driverOptions: new WriteTransactionsDialect({
       database: () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const Database = require('better-sqlite3') as typeof BetterSqlite3;
-        return Promise.resolve(new ReusingStatements(new Database(target.dbName)));
+        // No busy timeout of SQLite's own: it would sleep with the event loop stopped.
+        return Promise.resolve(new ReusingStatements(new Database(target.dbName, { timeout: 0 })));
       },
       async onCreateConnection(connection) {
         for (const pragma of pragmas) {
@@ -158,6 +163,11 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
       },
     }),
   };
+}
+
+/** The dialect's settings, with the connection it opens: ReusingStatements. */
+interface WriteTransactionsSettings extends SqliteDialectConfig {
+  database: () => Promise<ReusingStatements>;
 }
 
 /**
@@ -169,7 +179,7 @@ function sqliteOptions(target: SqliteTarget): Partial<Options> {
  * outside transactions), so taking the lock first holds nothing back.
  */
 class WriteTransactionsDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(private readonly settings: WriteTransactionsSettings) {
     super(settings);
   }
 
@@ -178,7 +188,40 @@ class WriteTransactionsDialect extends SqliteDialect {
   }
 }
 
+/**
+ * Also waits for locks without blocking the event loop: its one connection, the set-up pragmas
+ * included, goes through a LockWaitingConnection, which asks the connection this driver opened
+ * whether it is inside a transaction.
+ */
 class ImmediateTransactionsDriver extends KyselySqliteDriver {
+  private readonly opened: { database?: ReusingStatements };
+  private waiting?: DatabaseConnection;
+
+  constructor({ database, onCreateConnection }: WriteTransactionsSettings) {
+    const opened: { database?: ReusingStatements } = {};
+    const waiting = (connection: DatabaseConnection) =>
+      new LockWaitingConnection(
+        connection,
+        () => opened.database?.inTransaction ?? false,
+        SQLITE_BUSY_TIMEOUT_MS,
+      );
+    super({
+      database: async () => (opened.database = await database()),
+      onCreateConnection:
+        onCreateConnection && ((c, options) => onCreateConnection(waiting(c), options)),
+    });
+    this.opened = opened;
+  }
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    this.waiting ??= new LockWaitingConnection(
+      await super.acquireConnection(),
+      () => this.opened.database?.inTransaction ?? false,
+      SQLITE_BUSY_TIMEOUT_MS,
+    );
+    return this.waiting;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }

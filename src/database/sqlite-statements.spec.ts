@@ -9,11 +9,22 @@ function recording() {
   const db = {
     prepare: (sql: string) => (compiled.push(sql), { sql }) as unknown as SqliteStatement,
     close: closed,
+    inTransaction: false,
   };
   return { compiled, closed, db };
 }
 
 describe('ReusingStatements', () => {
+  it("tells whether the connection's transaction is open (LockWaitingConnection asks)", () => {
+    const db = new ReusingStatements(new Database(':memory:'));
+    expect(db.inTransaction).toBe(false);
+    db.prepare('begin').run([]);
+    expect(db.inTransaction).toBe(true);
+    db.prepare('commit').run([]);
+    expect(db.inTransaction).toBe(false);
+    db.close();
+  });
+
   it('compiles each parameterized SQL text once, dropping the least recently used', () => {
     const { compiled, db } = recording();
     const statements = new ReusingStatements(db, { size: 2, chars: 1000 });

@@ -4,6 +4,8 @@ import type { SqliteDatabase, SqliteStatement } from 'kysely';
 export interface PreparingDatabase {
   prepare(sql: string): SqliteStatement;
   close(): unknown;
+  /** Whether a transaction is open on the connection. */
+  readonly inTransaction: boolean;
 }
 
 /** How many compiled statements are kept, at most. */
@@ -58,6 +60,11 @@ export class ReusingStatements implements SqliteDatabase {
       }
     }
     return statement;
+  }
+
+  /** Whether a transaction is open on the connection. */
+  get inTransaction(): boolean {
+    return this.db.inTransaction;
   }
 
   close(): void {

@@ -1,9 +1,16 @@
 import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createTestDatabase, migrateToLatest, type TestDatabase } from '../support/test-database';
+import {
+  createTestDatabase,
+  type DatabaseKind,
+  migrateToLatest,
+  type TestDatabase,
+  testDatabaseKinds,
+} from '../support/test-database';
 import { AppProcess } from './support/app-process';
-import { DatabaseFile } from './support/database-file';
+import { DatabaseFile, type StoredRows } from './support/database-file';
 import { HttpClient } from './support/http-client';
+import { PostgresRows } from './support/postgres-rows';
 import {
   type Account,
   bearer,
@@ -22,12 +29,35 @@ const CONNECTIONS = 16;
  * `kill -9`s it at a random moment between 0.2 and 1.5 s in. The accounts are made once, in the
  * first round, before its load: their tokens are the same after every restart. The next round's
  * start is the proof that the app comes back without repair; the checks below are made after
- * every round. Once as one process, once as two workers (`WEB_CONCURRENCY=2`) writing to the
- * SQLite file together, killed all at once.
+ * every round. On SQLite once as one process, once as two workers (`WEB_CONCURRENCY=2`) writing
+ * to the file together, killed all at once; on PostgreSQL (TEST_POSTGRES_URL), which rolls back
+ * what the dead app's connections left open, as one process.
  */
-describe.each([1, 2])(
-  `crash: ${ROUNDS} rounds of signed-in write load ended by kill -9, %i worker(s)`,
-  (workers) => {
+const RUNS: [DatabaseKind, number][] = [
+  ['sqlite', 1],
+  ['sqlite', 2],
+  ...(testDatabaseKinds().includes('postgresql')
+    ? [['postgresql', 1] as [DatabaseKind, number]]
+    : []),
+];
+
+/** The rows `kind` holds now; on SQLite after checking the file's integrity. */
+async function withStoredRows<T>(db: TestDatabase, use: (rows: StoredRows) => T): Promise<T> {
+  if (db.kind !== 'sqlite') {
+    return use(await PostgresRows.read(db.url));
+  }
+  const file = new DatabaseFile(db.url);
+  try {
+    expect(file.integrityCheck()).toBe('ok');
+    return use(file);
+  } finally {
+    file.close();
+  }
+}
+
+describe.each(RUNS)(
+  `crash: ${ROUNDS} rounds of signed-in write load ended by kill -9, on %s, %i worker(s)`,
+  (kind, workers) => {
     const env = { WEB_CONCURRENCY: String(workers) };
     let db: TestDatabase;
     const rounds: { acknowledged: number; cutOff: number; adopted: number }[] = [];
@@ -35,7 +65,7 @@ describe.each([1, 2])(
     let accounts: Account[] = [];
 
     beforeAll(async () => {
-      db = await createTestDatabase('sqlite');
+      db = await createTestDatabase(kind);
       await migrateToLatest(db.url);
     });
     afterAll(() => db?.remove());
@@ -65,19 +95,15 @@ describe.each([1, 2])(
         // Every acknowledged write is there. A row that was never acknowledged must at least have
         // been asked for: a write whose answer was lost in the kill (it may or may not have
         // committed). From now on it is expected like the others.
-        const file = new DatabaseFile(db.url);
-        try {
-          expect(file.integrityCheck()).toBe('ok');
-          const { problems, adopted } = ledger.reconcile(file, 'adopt');
-          expect({ round, problems }).toEqual({ round, problems: [] });
-          rounds.push({
-            acknowledged: ledger.acknowledged - before.acknowledged,
-            cutOff: ledger.cutOff - before.cutOff,
-            adopted,
-          });
-        } finally {
-          file.close();
-        }
+        const { problems, adopted } = await withStoredRows(db, (rows) =>
+          ledger.reconcile(rows, 'adopt'),
+        );
+        expect({ round, problems }).toEqual({ round, problems: [] });
+        rounds.push({
+          acknowledged: ledger.acknowledged - before.acknowledged,
+          cutOff: ledger.cutOff - before.cutOff,
+          adopted,
+        });
       }
 
       // The last start after the last kill: the app serves what the database holds, and the
@@ -110,7 +136,7 @@ describe.each([1, 2])(
       const total = (key: keyof (typeof rounds)[number]) =>
         rounds.reduce((sum, round) => sum + round[key], 0);
       console.log(
-        `crash, ${workers} worker(s): ${ROUNDS} rounds, ${total('acknowledged')} acknowledged writes kept, ` +
+        `crash, ${kind}, ${workers} worker(s): ${ROUNDS} rounds, ${total('acknowledged')} acknowledged writes kept, ` +
           `${total('cutOff')} writes cut off in flight (${total('adopted')} rows of them committed), ` +
           `${ledger.responses((s) => s >= 500)} 5xx; ${ledger.summary()}`,
       );

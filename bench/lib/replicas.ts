@@ -3,8 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { MikroORM } from '@mikro-orm/core';
 import { createOrmConfig } from '../../mikro-orm.config';
 import { type Comparison, compare } from './compare';
-import { type BenchConfig, CURSOR_SECRET, JWT_SECRET } from './config';
-import { runNode, type Server, startServer, withServers } from './processes';
+import type { BenchConfig } from './config';
+import { runNode, type Server, withServers } from './processes';
+import { startAppOn } from './servers';
 import * as scenarios from './scenarios';
 
 /** The PostgreSQL server and its streaming replica (`.ci/pg-replica.sh` makes one on 5433). */
@@ -91,21 +92,7 @@ export async function replicaReads(
     await untilReplayed(primaryUrl, replicaUrl);
     const ids = (await query<{ id: number }>(primaryUrl, 'select id from "user"')).map((u) => u.id);
     const start = (name: string, extra: Record<string, string>) =>
-      startServer(
-        name,
-        [join(config.distDir, 'src', 'main.js')],
-        {
-          DATABASE_URL: primaryUrl,
-          NODE_ENV: 'production',
-          LOG_LEVEL: 'warn',
-          SIGNUP_RATE_LIMIT: '0',
-          LOGIN_RATE_LIMIT: '0',
-          CURSOR_SECRET,
-          JWT_SECRET,
-          ...extra,
-        },
-        '/health',
-      );
+      startAppOn(config, name, primaryUrl, extra);
     const label = `PostgreSQL, ${DATA.posts / 1000}k posts`;
     const comparisons = await withServers(
       [() => start('app (replica)', { DATABASE_REPLICA_URLS: replicaUrl }), () => start('app', {})],

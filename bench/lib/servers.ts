@@ -9,17 +9,27 @@ import { type Server, startServer, tsNode, withServers } from './processes';
  * `workers` processes (`WEB_CONCURRENCY`).
  */
 export function startApp(config: BenchConfig, file: string, workers = 1): Promise<Server> {
+  const name = workers === 1 ? 'app' : `app x${workers}`;
+  return startAppOn(config, name, databaseUrl(file), { WEB_CONCURRENCY: String(workers) });
+}
+
+/** The built app as `startApp` runs it, on any `DATABASE_URL`, with `extra` variables. */
+export function startAppOn(
+  config: BenchConfig,
+  name: string,
+  url: string,
+  extra: Record<string, string> = {},
+): Promise<Server> {
   const env = {
-    WEB_CONCURRENCY: String(workers),
-    DATABASE_URL: databaseUrl(file),
+    DATABASE_URL: url,
     NODE_ENV: 'production',
     LOG_LEVEL: 'warn',
     SIGNUP_RATE_LIMIT: '0',
     LOGIN_RATE_LIMIT: '0',
     CURSOR_SECRET,
     JWT_SECRET,
+    ...extra,
   };
-  const name = workers === 1 ? 'app' : `app x${workers}`;
   return startServer(name, [join(config.distDir, 'src', 'main.js')], env, '/health');
 }
 

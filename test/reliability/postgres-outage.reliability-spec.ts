@@ -67,6 +67,10 @@ describeWithServer('postgres-outage: 64 signed-in connections while PostgreSQL r
     if (!SERVER_URL) {
       throw new Error('TEST_POSTGRES_RESTART_URL is not set: run .ci/pg-restart-cluster.sh');
     }
+    if (!/^postgres(ql)?:\/\//.test(SERVER_URL)) {
+      // Anything else would be taken for a SQLite file path, and fail far from the cause.
+      throw new Error(`TEST_POSTGRES_RESTART_URL is not a postgresql:// URL: ${SERVER_URL}`);
+    }
     db = await createTestDatabase('postgresql', SERVER_URL);
     await migrateToLatest(db.url);
     app = await AppProcess.start(db.url);

@@ -3,7 +3,8 @@ import { MikroORM } from '@mikro-orm/core';
 import type { AbstractSqlConnection } from '@mikro-orm/sql';
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
+import { AccessTokens } from '../../auth/access-tokens';
 import type { Environment } from '../../config/environment';
 import type { RedisConnection } from '../../redis/redis-connection';
 import { REDIS } from '../../redis/redis.module';
@@ -65,8 +66,27 @@ function hasReadReplicas(driver: unknown): driver is ReplicasDriver {
           : new MemoryRecentWriters(windowMs, cluster.isWorker ? process : undefined);
       },
     },
-    { provide: APP_INTERCEPTOR, useClass: ReadRoutingInterceptor },
+    {
+      provide: APP_INTERCEPTOR,
+      inject: [Reflector, ReadReplicas, AccessTokens, RecentWriters],
+      useFactory: readRoutingInterceptor,
+    },
   ],
   exports: [ReadReplicas],
 })
 export class ReadReplicasModule {}
+
+/**
+ * The global interceptor that routes reads, or none without replicas: Nest 12 skips a global
+ * enhancer whose factory returns nothing. Any global interceptor puts every request through
+ * Nest's RxJS pipeline; for `GET /users/:id` that was 15% of the app's CPU and 13% of what it
+ * allocates per request (bench/README.md, "Tail latency"), to decide nothing.
+ */
+export function readRoutingInterceptor(
+  reflector: Reflector,
+  replicas: ReadReplicas,
+  tokens: AccessTokens,
+  writers: RecentWriters,
+): ReadRoutingInterceptor | null {
+  return replicas.configured ? new ReadRoutingInterceptor(reflector, tokens, writers) : null;
+}

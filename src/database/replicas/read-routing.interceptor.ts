@@ -11,7 +11,6 @@ import { AccessTokens } from '../../auth/access-tokens';
 import { bearerToken } from '../../auth/bearer-auth.guard';
 import type { AuthenticatedRequest } from '../../auth/current-user.decorator';
 import { IS_PUBLIC } from '../../auth/public.decorator';
-import { ReadReplicas } from './read-replicas';
 import { ReadRouting, type ReadTarget } from './read-routing';
 import { RecentWriters } from './recent-writers';
 
@@ -19,7 +18,8 @@ import { RecentWriters } from './recent-writers';
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 /**
- * Where each request reads, with read replicas configured (global, `APP_INTERCEPTOR`):
+ * Where each request reads, with read replicas configured (global, `APP_INTERCEPTOR`, and only
+ * then: see `readRoutingInterceptor`):
  *
  * - The handler of a public GET reads from a replica (`ReadRouting`), unless its caller is a
  *   signed-in user (a valid access token; public routes take one without needing it) who wrote
@@ -33,13 +33,12 @@ const READ_METHODS = new Set(['GET', 'HEAD']);
 export class ReadRoutingInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
-    private readonly replicas: ReadReplicas,
     private readonly tokens: AccessTokens,
     private readonly writers: RecentWriters,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (!this.replicas.configured || context.getType() !== 'http') {
+    if (context.getType() !== 'http') {
       return next.handle();
     }
     const request = context.switchToHttp().getRequest<Request & Partial<AuthenticatedRequest>>();

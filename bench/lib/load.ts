@@ -1,6 +1,9 @@
+import { fork } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { Agent, request } from 'node:http';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
+import { ROOT } from './config';
 import { Latencies } from './stats';
 
 /** One request to send; a factory of these drives a run. */
@@ -87,11 +90,30 @@ export function saturate(
   });
 }
 
+/** A fixed-rate run, as `paced()` hands it to its client process (`paced-client.ts`). */
+export interface PacedJob {
+  url: string;
+  /** The requests, in the order they are sent: `rate` x `durationSec` of them. */
+  requests: RequestSpec[];
+  rate: number;
+  expect: readonly number[];
+}
+
+/** What the client process answers: the run's measurement, or why it failed. */
+export type PacedResult = { measurement: Measurement } | { error: string };
+
+const PACED_CLIENT = join(__dirname, 'paced-client.ts');
+
 /**
  * Open-loop load at a fixed rate: requests start on schedule (spread over each millisecond, not
  * in bursts at the top of every second as autocannon's `overallRate` sends them) whether or not
  * earlier ones have been answered, so a stall shows up in the latencies instead of pausing the
  * sender.
+ *
+ * The requests are sent and timed by a client process of their own (`paced-client.ts`), not by
+ * this one: the orchestrator holds the whole run's state, and its scavenges took 10-25 ms during
+ * these runs, each delaying the responses it was timing and, on V8's parallel GC threads,
+ * taking both cores from the server under test (bench/README.md, "Tail latency").
  */
 export async function paced(
   url: string,
@@ -99,12 +121,31 @@ export async function paced(
   rate: number,
   opts: Omit<LoadOptions, 'connections'>,
 ): Promise<Measurement> {
+  const requests = Array.from({ length: Math.round(rate * opts.durationSec) }, () => next());
+  const job: PacedJob = { url, requests, rate, expect: opts.expect };
+  const client = fork(PACED_CLIENT, { cwd: ROOT, execArgv: ['-r', '@swc-node/register'] });
+  const result = await new Promise<PacedResult>((resolve, reject) => {
+    client.once('message', (message) => resolve(message as PacedResult));
+    client.once('error', reject);
+    client.once('exit', (code, signal) =>
+      reject(new Error(`the paced client exited (${signal ?? `exit code ${code}`}) early`)),
+    );
+    client.send(job);
+  });
+  if ('error' in result) {
+    throw new Error(result.error);
+  }
+  return result.measurement;
+}
+
+/** `paced()`'s run itself, in the client process. */
+export async function runPaced({ url, requests, rate, expect }: PacedJob): Promise<Measurement> {
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const latencies = new Latencies();
   const unexpected = new Map<number, number>();
   let errors = 0;
-  const total = Math.round(rate * opts.durationSec);
+  const total = requests.length;
   const started = performance.now();
   await new Promise<void>((resolve) => {
     let sent = 0;
@@ -114,8 +155,7 @@ export async function paced(
         resolve();
       }
     };
-    const send = () => {
-      const spec = next();
+    const send = (spec: RequestSpec) => {
       const t0 = performance.now();
       let settled = false;
       const done = (status?: number) => {
@@ -125,7 +165,7 @@ export async function paced(
         settled = true;
         if (status === undefined) {
           errors++;
-        } else if (opts.expect.includes(status)) {
+        } else if (expect.includes(status)) {
           latencies.add(performance.now() - t0);
         } else {
           unexpected.set(status, (unexpected.get(status) ?? 0) + 1);
@@ -147,8 +187,7 @@ export async function paced(
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
       while (sent < due) {
-        sent++;
-        send();
+        send(requests[sent++]);
       }
       if (sent < total) {
         setTimeout(tick, 1);

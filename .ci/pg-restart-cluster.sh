@@ -8,7 +8,7 @@
 #                                      127.0.0.1, like the main one), starts it if it is down,
 #                                      waits for it and prints the URL to export as
 #                                      TEST_POSTGRES_RESTART_URL (the only line on stdout:
-#                                      what pg_ctl says goes to stderr); idempotent
+#                                      what pg_ctlcluster says goes to stderr); idempotent
 #   .ci/pg-restart-cluster.sh restart  a fast restart (`-m fast`: sessions terminated, 57P01)
 #   .ci/pg-restart-cluster.sh stop     a fast stop
 #   .ci/pg-restart-cluster.sh start    starts it again and waits for it
@@ -39,7 +39,7 @@ case "${1:-ensure}" in
       pg_createcluster "$VERSION" "$NAME" -p "$PORT" -- --auth-local=trust --auth-host=trust >/dev/null
     fi
     if ! pg_isready -q -h 127.0.0.1 -p "$PORT"; then
-      # pg_ctl may print "waiting for server to start.... done": not into the URL.
+      # pg_ctlcluster may print "Removed stale pid file." (after an unclean stop): not into the URL.
       ctl start >&2
     fi
     wait_ready

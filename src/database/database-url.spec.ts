@@ -57,6 +57,16 @@ describe('parseDatabaseUrl', () => {
     expect(() => parseDatabaseUrl(url, root)).toThrow(/needs a host and a database name/);
   });
 
+  it('rejects a value of more than one line, without showing it', () => {
+    const url = 'Removed stale pid file.\npostgresql://bob:hunter2@localhost:5434/postgres';
+    expect(() => parseDatabaseUrl(url, root)).toThrow(
+      /^DATABASE_URL holds a line break: one URL or file path expected; accepted forms: [^\n]*$/,
+    );
+    expect(() => parseDatabaseUrl(url, root)).toThrow(
+      expect.objectContaining({ message: expect.not.stringContaining('hunter2') }),
+    );
+  });
+
   it('rejects a sqlite URL without a path', () => {
     expect(() => parseDatabaseUrl('sqlite://', root)).toThrow(/needs a path/);
   });

@@ -51,6 +51,14 @@ export function parseDatabaseUrl(url: string | undefined, root: string): Databas
   if (!value) {
     return sqlite(resolve(root, DEFAULT_SQLITE_FILE));
   }
+  if (/[\r\n]/.test(value)) {
+    // Say, a command's output captured along with the URL (`DATABASE_URL=$(...)`). As a file
+    // path it would name a folder that does not exist; the value is not shown, since a password
+    // past the first line would escape maskUrl.
+    throw new DatabaseUrlError(
+      `DATABASE_URL holds a line break: one URL or file path expected; accepted forms: ${ACCEPTED_DATABASE_URLS}`,
+    );
+  }
   if (value === ':memory:' || value === 'sqlite::memory:' || value === 'sqlite://:memory:') {
     return sqlite(':memory:');
   }

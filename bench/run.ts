@@ -93,11 +93,12 @@ async function largeData(config: BenchConfig, data: Prepared) {
     // Each server first gets the same schedule for the warm-up time, unmeasured: a process's
     // first seconds at this rate right after a saturating run read p99 10-20x its later ones
     // (bench/README.md, "Tail latency"), on raw too, which is not latency at 50% load.
-    const atRate = async (url: string) => {
-      const source = scenarios.userById(ids).source();
-      await paced(url, source, rate, { durationSec: config.warmupSec, expect: [200] });
-      return paced(url, source, rate, { durationSec: config.fixedRateSec, expect: [200] });
-    };
+    const atRate = (url: string) =>
+      paced(url, scenarios.userById(ids).source(), rate, {
+        warmupSec: config.warmupSec,
+        durationSec: config.fixedRateSec,
+        expect: [200],
+      });
     const measured = await atRate(pair[0].url);
     // The same schedule on the raw baseline: the floor that the machine and the client set.
     const floor = await atRate(pair[1].url);

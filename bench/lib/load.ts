@@ -93,10 +93,17 @@ export function saturate(
 /** A fixed-rate run, as `paced()` hands it to its client process (`paced-client.ts`). */
 export interface PacedJob {
   url: string;
-  /** The requests, in the order they are sent: `rate` x `durationSec` of them. */
+  /** The requests, in the order they are sent: `rate` x (`warmupSec` + `durationSec`). */
   requests: RequestSpec[];
+  /** How many of the first requests are the warm-up: sent on the schedule, not timed. */
+  warmup: number;
   rate: number;
   expect: readonly number[];
+}
+
+export interface PacedOptions extends Omit<LoadOptions, 'connections'> {
+  /** Seconds of the same schedule sent first and not measured. */
+  warmupSec: number;
 }
 
 /** What the client process answers: the run's measurement, or why it failed. */
@@ -114,15 +121,22 @@ const PACED_CLIENT = join(__dirname, 'paced-client.ts');
  * this one: the orchestrator holds the whole run's state, and its scavenges took 10-25 ms during
  * these runs, each delaying the responses it was timing and, on V8's parallel GC threads,
  * taking both cores from the server under test (bench/README.md, "Tail latency").
+ *
+ * The warm-up is the first `warmupSec` of the same schedule, in the same client: a fresh client
+ * process compiles its HTTP path and opens its connections in its first few hundred
+ * milliseconds, and timed from its first request it put a fifth of the app's first 500 ms
+ * above 3 ms (bench/README.md, "Tail latency").
  */
 export async function paced(
   url: string,
   next: RequestSource,
   rate: number,
-  opts: Omit<LoadOptions, 'connections'>,
+  opts: PacedOptions,
 ): Promise<Measurement> {
-  const requests = Array.from({ length: Math.round(rate * opts.durationSec) }, () => next());
-  const job: PacedJob = { url, requests, rate, expect: opts.expect };
+  const warmup = Math.round(rate * opts.warmupSec);
+  const count = warmup + Math.round(rate * opts.durationSec);
+  const requests = Array.from({ length: count }, () => next());
+  const job: PacedJob = { url, requests, warmup, rate, expect: opts.expect };
   const client = fork(PACED_CLIENT, { cwd: ROOT, execArgv: ['-r', '@swc-node/register'] });
   const result = await new Promise<PacedResult>((resolve, reject) => {
     client.once('message', (message) => resolve(message as PacedResult));
@@ -139,7 +153,13 @@ export async function paced(
 }
 
 /** `paced()`'s run itself, in the client process. */
-export async function runPaced({ url, requests, rate, expect }: PacedJob): Promise<Measurement> {
+export async function runPaced({
+  url,
+  requests,
+  warmup,
+  rate,
+  expect,
+}: PacedJob): Promise<Measurement> {
   const { hostname, port } = new URL(url);
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const latencies = new Latencies();
@@ -155,7 +175,7 @@ export async function runPaced({ url, requests, rate, expect }: PacedJob): Promi
         resolve();
       }
     };
-    const send = (spec: RequestSpec) => {
+    const send = (spec: RequestSpec, timed: boolean) => {
       const t0 = performance.now();
       let settled = false;
       const done = (status?: number) => {
@@ -166,7 +186,9 @@ export async function runPaced({ url, requests, rate, expect }: PacedJob): Promi
         if (status === undefined) {
           errors++;
         } else if (expect.includes(status)) {
-          latencies.add(performance.now() - t0);
+          if (timed) {
+            latencies.add(performance.now() - t0);
+          }
         } else {
           unexpected.set(status, (unexpected.get(status) ?? 0) + 1);
         }
@@ -187,7 +209,8 @@ export async function runPaced({ url, requests, rate, expect }: PacedJob): Promi
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
       while (sent < due) {
-        send(requests[sent++]);
+        const index = sent++;
+        send(requests[index], index >= warmup);
       }
       if (sent < total) {
         setTimeout(tick, 1);
@@ -200,7 +223,9 @@ export async function runPaced({ url, requests, rate, expect }: PacedJob): Promi
   if (failure) {
     throw new Error(`${url}: ${failure}`);
   }
-  return summarise(latencies, (performance.now() - started) / 1000);
+  // The measured part starts on schedule with request number `warmup`.
+  const measuredSec = (performance.now() - started) / 1000 - warmup / rate;
+  return summarise(latencies, measuredSec);
 }
 
 function summarise(latencies: Latencies, seconds: number): Measurement {

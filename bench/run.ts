@@ -95,7 +95,7 @@ async function largeData(config: BenchConfig, data: Prepared) {
     // (bench/README.md, "Tail latency"), on raw too, which is not latency at 50% load.
     const atRate = (url: string) =>
       paced(url, scenarios.userById(ids).source(), rate, {
-        warmupSec: config.warmupSec,
+        warmupSec: config.fixedRateWarmupSec,
         durationSec: config.fixedRateSec,
         expect: [200],
       });

@@ -8,6 +8,12 @@ export interface PreparingDatabase {
   readonly inTransaction: boolean;
 }
 
+/** A kept statement, and when it was last used (`ReusingStatements.uses`). */
+interface KeptStatement {
+  readonly statement: SqliteStatement;
+  lastUse: number;
+}
+
 /** How many compiled statements are kept, at most. */
 export const STATEMENT_CACHE_SIZE = 256;
 
@@ -30,10 +36,19 @@ export const STATEMENT_CACHE_CHARS = 256 * 1024;
  * too many or their text adds up to too much. Safe because Kysely runs a statement to
  * completion before the next one on its single connection (`all()` or `run()`; streaming is
  * not used), and SQLite recompiles a kept statement by itself when the schema changes.
+ *
+ * A hit only stamps the entry with a counter; the least recently used is looked for when one
+ * must go. Keeping the recency order in the `Map` itself (delete and set again on every hit)
+ * made V8 rebuild the map's table every few requests, each new table reachable from the one
+ * before it: they survived every scavenge, and at 4,000 requests a second that filled old
+ * space fast enough for a mark-compact every 6 s, each stalling the event loop for 50-80 ms
+ * (bench/README.md, "Tail latency").
  */
 export class ReusingStatements implements SqliteDatabase {
-  private readonly statements = new Map<string, SqliteStatement>();
+  private readonly statements = new Map<string, KeptStatement>();
   private chars = 0;
+  /** Stamps the entries in order of use: the least recently used has the smallest. */
+  private uses = 0;
 
   constructor(
     private readonly db: PreparingDatabase,
@@ -43,23 +58,33 @@ export class ReusingStatements implements SqliteDatabase {
   prepare(sql: string): SqliteStatement {
     const kept = this.statements.get(sql);
     if (kept) {
-      this.statements.delete(sql); // re-inserted: Map order is the recency order
-      this.statements.set(sql, kept);
-      return kept;
+      kept.lastUse = ++this.uses;
+      return kept.statement;
     }
     const statement = this.db.prepare(sql);
     if (sql.includes('?') && sql.length <= this.limits.chars) {
-      this.statements.set(sql, statement);
+      this.statements.set(sql, { statement, lastUse: ++this.uses });
       this.chars += sql.length;
-      for (const oldest of this.statements.keys()) {
-        if (this.statements.size <= this.limits.size && this.chars <= this.limits.chars) {
-          break;
-        }
-        this.statements.delete(oldest);
-        this.chars -= oldest.length;
+      while (this.statements.size > this.limits.size || this.chars > this.limits.chars) {
+        this.dropLeastRecentlyUsed();
       }
     }
     return statement;
+  }
+
+  private dropLeastRecentlyUsed(): void {
+    let oldest: string | undefined;
+    let oldestUse = Infinity;
+    for (const [sql, { lastUse }] of this.statements) {
+      if (lastUse < oldestUse) {
+        oldest = sql;
+        oldestUse = lastUse;
+      }
+    }
+    if (oldest !== undefined) {
+      this.statements.delete(oldest);
+      this.chars -= oldest.length;
+    }
   }
 
   /** Whether a transaction is open on the connection. */

@@ -165,6 +165,7 @@ export async function runPaced({
   const latencies = new Latencies();
   const unexpected = new Map<number, number>();
   let errors = 0;
+  let resent = 0;
   const total = requests.length;
   const started = performance.now();
   await new Promise<void>((resolve) => {
@@ -195,16 +196,26 @@ export async function runPaced({
         settle();
       };
       const headers = headersOf(spec);
-      const req = request(
-        { agent, hostname, port, method: spec.method, path: spec.path, headers },
-        (res) => {
-          res.once('end', () => done(res.statusCode ?? 0));
-          res.once('error', () => done());
-          res.resume();
-        },
-      );
-      req.once('error', () => done());
-      req.end(spec.body);
+      const attempt = (retry: boolean) => {
+        const req = request(
+          { agent, hostname, port, method: spec.method, path: spec.path, headers },
+          (res) => {
+            res.once('end', () => done(res.statusCode ?? 0));
+            res.once('error', () => done());
+            res.resume();
+          },
+        );
+        req.once('error', (err: NodeJS.ErrnoException) =>
+          // A kept-alive connection that the server closed as idle just as this request went
+          // out on it: the request never reached the server. Sent again once, on another
+          // connection, as Node's documentation of `reusedSocket` does; timed from the first try.
+          retry && req.reusedSocket && err.code === 'ECONNRESET'
+            ? (resent++, attempt(false))
+            : done(),
+        );
+        req.end(spec.body);
+      };
+      attempt(spec.method === 'GET');
     };
     const tick = () => {
       const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
@@ -219,6 +230,11 @@ export async function runPaced({
     tick();
   });
   agent.destroy();
+  if (resent > 0) {
+    console.log(
+      `    (${resent} request(s) sent again: the server had closed their idle connection)`,
+    );
+  }
   const failure = describeFailures(unexpected, errors);
   if (failure) {
     throw new Error(`${url}: ${failure}`);

@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, UNAVAILABLE_MESSAGE } from './common/errors/all-exceptions.filter';
 import { errorResponse } from './common/errors/api-errors.decorator';
+import { tagJsonBeforeSending } from './common/http/json-etag';
 import { DtoValidationPipe } from './common/validation/dto-validation.pipe';
 import type { Environment } from './config/environment';
 
@@ -27,6 +28,7 @@ export function configureApp(app: INestApplication): INestApplication {
   const express = app.getHttpAdapter().getInstance() as Express;
   express.disable('x-powered-by');
   express.set('trust proxy', trustProxy(config.get('TRUST_PROXY', { infer: true })));
+  tagJsonBeforeSending(express);
   app.use(helmet());
   limitRequestTime(app.getHttpServer() as Server, config.get('REQUEST_TIMEOUT', { infer: true }));
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createUser, signIn, TEST_PASSWORD } from './support/api';
@@ -16,6 +17,36 @@ describe('HTTP hardening', () => {
       'content-security-policy': expect.stringContaining("default-src 'self'"),
     });
     expect(res.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('tags JSON answers with a weak ETag, and answers 304 to it until the resource changes', async () => {
+    const susan = await createUser(ctx.app, 'etagged');
+    const first = await ctx.http().get(`/users/${susan.id}`).expect(200);
+    const etag = first.headers.etag;
+    const sha1 = createHash('sha1').update(first.text).digest('base64').slice(0, 27);
+    expect(etag).toBe(`W/"${Buffer.byteLength(first.text).toString(16)}-${sha1}"`);
+    expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+
+    const unchanged = await ctx
+      .http()
+      .get(`/users/${susan.id}`)
+      .set('If-None-Match', etag)
+      .expect(304);
+    expect(unchanged.text).toBe('');
+
+    await ctx
+      .http()
+      .patch(`/users/${susan.id}`)
+      .set(susan.auth)
+      .send({ username: 'retagged' })
+      .expect(200);
+    const changed = await ctx
+      .http()
+      .get(`/users/${susan.id}`)
+      .set('If-None-Match', etag)
+      .expect(200);
+    expect(changed.body).toEqual({ id: susan.id, username: 'retagged' });
+    expect(changed.headers.etag).not.toBe(etag);
   });
 
   it('still serves the OpenAPI UI under the security headers', async () => {

@@ -19,13 +19,6 @@ export function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
-/** What a log line says of the request: no headers, query string or body. */
-interface LoggedRequest {
-  id: unknown;
-  method: string;
-  url: string;
-}
-
 /**
  * Whether log lines are printed for people (pino-pretty: one colored line each) rather than as
  * JSON: asked for, or `auto` on a terminal outside production. pino-pretty is a development
@@ -67,41 +60,61 @@ export const PRETTY_OPTIONS = {
 /** Levels at which the one-line-per-request log is written. */
 const REQUEST_LOG_LEVELS = new Set(['info', 'debug', 'trace']);
 
+/** The request as pino-http hands it to the serializer: express's, with pino-http's id. */
+type LoggedRequest = IncomingMessage & { id?: unknown; originalUrl?: string };
+
 /**
- * Structured logs through pino: Nest's own messages, and one line per request with its id,
- * method, path, status and duration (`ms`). JSON, or readable lines while developing (see
- * `prettyLogs`). `LOG_LEVEL` sets the threshold (`silent` in tests). The request lines are `info`: above that level they are not even assembled, and a
- * 5xx still gets its `error` line from the exception filter, with the request's id.
+ * pino-http's settings: one line per request with its id, method, path (no query string),
+ * status and duration (`ms`), at `info`; above that level the lines are not even assembled.
+ * No headers, query string or body.
+ *
+ * The serializers get the request and response themselves (`wrapSerializers: false`).
+ * pino-http would otherwise first copy each request into pino-std-serializers' record (headers,
+ * remote address, query...), only for `req` below to keep three fields of it: it does that for
+ * every request, when it creates the request's child logger, whether anything is logged or not
+ * (bench/README.md, "Per-request cost").
+ */
+export function requestLogOptions(level: string, format: LogFormat) {
+  return {
+    ...pinoOutput(level, format),
+    autoLogging: REQUEST_LOG_LEVELS.has(level),
+    genReqId: requestId,
+    customAttributeKeys: { responseTime: 'ms' },
+    wrapSerializers: false,
+    serializers: {
+      // express rewrites req.url while routing; originalUrl is the path the client asked for.
+      req: (req: LoggedRequest) => ({
+        id: req.id,
+        method: req.method,
+        path: (req.originalUrl ?? req.url ?? '').split('?')[0],
+      }),
+      res: (res: ServerResponse) => ({ status: res.statusCode }),
+    },
+    customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
+      err || res.statusCode >= 500 ? 'error' : 'info',
+    // For a 5xx pino-http makes up an error whose stack is its own; the exception filter has
+    // already logged the real cause under the same request id.
+    customErrorObject: (
+      _req: IncomingMessage,
+      _res: ServerResponse,
+      _err: Error,
+      line: Record<string, unknown>,
+    ) => ({ ...line, err: undefined }),
+  };
+}
+
+/**
+ * Structured logs through pino: Nest's own messages, and one line per request
+ * (`requestLogOptions`). JSON, or readable lines while developing (see `prettyLogs`).
+ * `LOG_LEVEL` sets the threshold (`silent` in tests); a 5xx gets its `error` line from the
+ * exception filter, with the request's id, at any level.
  */
 export const LoggingModule = LoggerModule.forRootAsync({
   inject: [ConfigService],
-  useFactory: (config: ConfigService<Environment, true>) => {
-    const level = config.get('LOG_LEVEL', { infer: true });
-    return {
-      pinoHttp: {
-        ...pinoOutput(level, config.get('LOG_FORMAT', { infer: true })),
-        autoLogging: REQUEST_LOG_LEVELS.has(level),
-        genReqId: requestId,
-        customAttributeKeys: { responseTime: 'ms' },
-        serializers: {
-          req: (req: LoggedRequest) => ({
-            id: req.id,
-            method: req.method,
-            path: req.url.split('?')[0],
-          }),
-          res: (res: { statusCode: number }) => ({ status: res.statusCode }),
-        },
-        customLogLevel: (_req: IncomingMessage, res: ServerResponse, err?: Error) =>
-          err || res.statusCode >= 500 ? 'error' : 'info',
-        // For a 5xx pino-http makes up an error whose stack is its own; the exception filter has
-        // already logged the real cause under the same request id.
-        customErrorObject: (
-          _req: IncomingMessage,
-          _res: ServerResponse,
-          _err: Error,
-          line: Record<string, unknown>,
-        ) => ({ ...line, err: undefined }),
-      },
-    };
-  },
+  useFactory: (config: ConfigService<Environment, true>) => ({
+    pinoHttp: requestLogOptions(
+      config.get('LOG_LEVEL', { infer: true }),
+      config.get('LOG_FORMAT', { infer: true }),
+    ),
+  }),
 });

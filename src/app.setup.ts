@@ -3,11 +3,11 @@ import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { Express } from 'express';
-import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AllExceptionsFilter, UNAVAILABLE_MESSAGE } from './common/errors/all-exceptions.filter';
 import { errorResponse } from './common/errors/api-errors.decorator';
 import { tagJsonBeforeSending } from './common/http/json-etag';
+import { DOCS_ROUTE, securityHeaders } from './common/http/security-headers';
 import { DtoValidationPipe } from './common/validation/dto-validation.pipe';
 import type { Environment } from './config/environment';
 
@@ -29,7 +29,7 @@ export function configureApp(app: INestApplication): INestApplication {
   express.disable('x-powered-by');
   express.set('trust proxy', trustProxy(config.get('TRUST_PROXY', { infer: true })));
   tagJsonBeforeSending(express);
-  app.use(helmet());
+  app.use(securityHeaders());
   limitRequestTime(app.getHttpServer() as Server, config.get('REQUEST_TIMEOUT', { infer: true }));
 
   app.useGlobalPipes(
@@ -69,8 +69,8 @@ function limitRequestTime(server: Server, ms: number): void {
 
 /** The OpenAPI document, served at /docs (UI) and /docs-json. */
 function setUpOpenApi(app: INestApplication): void {
-  SwaggerModule.setup('docs', app, () => createOpenApiDocument(app), {
-    jsonDocumentUrl: 'docs-json',
+  SwaggerModule.setup(DOCS_ROUTE, app, () => createOpenApiDocument(app), {
+    jsonDocumentUrl: `${DOCS_ROUTE}-json`,
   });
 }
 

@@ -69,6 +69,19 @@ describe('tagJsonBeforeSending', () => {
     expect(other.body).toEqual(BODIES.small);
   });
 
+  it("gives an app set to strong ETags express's strong ones", async () => {
+    const [expected, actual] = await Promise.all([
+      request(appAnswering(false, { etag: 'strong' }))
+        .get('/unicode')
+        .expect(200),
+      request(appAnswering(true, { etag: 'strong' }))
+        .get('/unicode')
+        .expect(200),
+    ]);
+    expect(actual.headers.etag).toMatch(/^"[0-9a-f]+-[\w+/]{27}"$/);
+    expect(actual.headers.etag).toBe(expected.headers.etag);
+  });
+
   it('tags nothing when the app turned ETags off', async () => {
     const res = await request(appAnswering(true, { etag: false }))
       .get('/small')

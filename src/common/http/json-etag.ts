@@ -27,8 +27,11 @@ export function tagJsonBeforeSending(app: Express): void {
   app.response.json = function json(this: Response, body: unknown): Response {
     // undefined for undefined (express then sends an empty body), as express's res.json does.
     const text = JSON.stringify(body) as string | undefined;
-    if (text !== undefined && !this.get('ETag') && this.app.get('etag fn')) {
-      this.set('ETag', weakEtag(text));
+    const etagOf = this.app.get('etag fn') as
+      ((body: string, encoding: 'utf8') => string) | undefined;
+    if (text !== undefined && etagOf && !this.get('ETag')) {
+      // Express's default is weak; an app set to strong ETags gets express's own function.
+      this.set('ETag', this.app.get('etag') === 'strong' ? etagOf(text, 'utf8') : weakEtag(text));
     }
     if (!this.get('Content-Type')) {
       this.setHeader('Content-Type', 'application/json; charset=utf-8');
